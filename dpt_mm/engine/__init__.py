@@ -1,0 +1,3 @@
+from .hooks import SaveAlphaHook
+
+__all__ = ['SaveAlphaHook']

@@ -1,0 +1,33 @@
+"""Registries of dpt-mm.
+
+dpt-mm is an mmagic plugin: every module registers into mmagic's registries
+(scope ``mmagic``), so a config with ``default_scope = 'mmagic'`` and
+``custom_imports = dict(imports=['dpt_mm'])`` builds dpt-mm types beside
+mmagic's own, and reaches mmpretrain's through the ``mmpretrain.`` prefix
+(e.g. ``type='mmpretrain.SwinTransformer'``).
+
+mmagic keeps no inferencer registry, so ``INFERENCERS`` is a child of
+MMEngine's root inferencer registry in the ``mmagic`` scope.
+"""
+from mmagic.registry import (DATA_SAMPLERS, DATASETS, EVALUATORS, HOOKS,
+                             LOG_PROCESSORS, LOOPS, METRICS, MODEL_WRAPPERS,
+                             MODELS, OPTIM_WRAPPER_CONSTRUCTORS,
+                             OPTIM_WRAPPERS, OPTIMIZERS, PARAM_SCHEDULERS,
+                             TRANSFORMS, VISBACKENDS, VISUALIZERS)
+from mmengine.registry import INFERENCERS as MMENGINE_INFERENCERS
+from mmengine.registry import Registry
+
+INFERENCERS = Registry(
+    'inferencer',
+    parent=MMENGINE_INFERENCERS,
+    scope='mmagic',
+    locations=['dpt_mm.apis'])
+
+EVALUATOR = EVALUATORS  # MMEngine's singular spelling
+
+__all__ = [
+    'DATA_SAMPLERS', 'DATASETS', 'EVALUATOR', 'EVALUATORS', 'HOOKS',
+    'INFERENCERS', 'LOG_PROCESSORS', 'LOOPS', 'METRICS', 'MODEL_WRAPPERS',
+    'MODELS', 'OPTIM_WRAPPER_CONSTRUCTORS', 'OPTIM_WRAPPERS', 'OPTIMIZERS',
+    'PARAM_SCHEDULERS', 'TRANSFORMS', 'VISBACKENDS', 'VISUALIZERS'
+]

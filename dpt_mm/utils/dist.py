@@ -1,0 +1,46 @@
+"""Distributed runs without a GPU (DDP over gloo on CPU processes)."""
+import os
+
+import torch
+import torch.distributed as torch_dist
+from mmengine.config import Config
+from mmengine.logging import print_log
+
+
+def prepare_cpu_distributed(cfg: Config) -> bool:
+    """Start the gloo process group for a ``pytorch``-launched CPU run.
+
+    MMEngine's ``init_dist`` always calls ``torch.cuda.set_device``, which
+    fails on a machine without a GPU, and its DDP wrapper passes
+    ``device_ids=[local_rank]``, which DDP rejects for CPU modules. When the
+    launcher is ``pytorch`` and CUDA is unavailable this initialises the
+    process group itself (MMEngine then skips its own ``init_dist``) and sets
+    ``model_wrapper_cfg.device_ids = None``. GPU runs are left untouched.
+
+    Args:
+        cfg (Config): The run's config (``launcher`` already set); edited in
+            place.
+
+    Returns:
+        bool: Whether a CPU process group was started.
+    """
+    if cfg.get('launcher', 'none') != 'pytorch' or torch.cuda.is_available():
+        return False
+    backend = cfg.get('env_cfg', {}).get('dist_cfg', {}).get('backend', 'gloo')
+    if backend != 'gloo':
+        print_log(f'no GPU: using the gloo backend instead of {backend}',
+                  logger='current')
+        cfg.env_cfg.dist_cfg.backend = 'gloo'
+    if not torch_dist.is_initialized():
+        torch_dist.init_process_group(
+            backend='gloo',
+            rank=int(os.environ['RANK']),
+            world_size=int(os.environ['WORLD_SIZE']))
+    wrapper = dict(cfg.get('model_wrapper_cfg') or {})
+    wrapper.setdefault('type', 'MMDistributedDataParallel')
+    wrapper['device_ids'] = None
+    wrapper.setdefault('broadcast_buffers', False)
+    wrapper.setdefault('find_unused_parameters',
+                       cfg.get('find_unused_parameters', False))
+    cfg.model_wrapper_cfg = wrapper
+    return True

@@ -1,0 +1,69 @@
+"""Make MMEngine checkpoints loadable under torch's ``weights_only`` default.
+
+torch >= 2.6 calls ``torch.load(..., weights_only=True)`` by default, and
+mmengine 0.10.7 does not pass ``weights_only``. Runner checkpoints hold a
+message hub with :class:`mmengine.logging.HistoryBuffer` objects and numpy
+arrays / scalars (log history, seeds), which the safe unpickler rejects with
+``UnpicklingError``. Instead of turning safe loading off, this allow-lists
+exactly those types (nothing that can run code when unpickled).
+
+One more obstacle: ``HistoryBuffer.__getstate__`` stores its statistics
+functions (``HistoryBuffer.min`` ...), which pickle as ``getattr(cls, name)``;
+allow-listing ``getattr`` would open the safe loader to arbitrary attribute
+access, so the built-in statistics (which ``__setstate__`` restores anyway)
+are left out of the pickled state instead. Checkpoints written before dpt_mm
+was imported still contain them and need ``weights_only=False`` (trusted
+files only).
+"""
+from typing import List
+
+import numpy as np
+import torch
+
+
+def _numpy_globals() -> List[object]:
+    """Numpy objects that pickled arrays, scalars and dtypes refer to."""
+    try:  # numpy >= 1.25
+        from numpy import dtypes as np_dtypes
+        dtype_classes = [
+            getattr(np_dtypes, name) for name in dir(np_dtypes)
+            if name.endswith('DType')
+        ]
+    except ImportError:  # pragma: no cover - older numpy
+        dtype_classes = []
+    multiarray = np.core.multiarray
+    return [multiarray._reconstruct, multiarray.scalar, np.ndarray, np.dtype
+            ] + dtype_classes
+
+
+def safe_globals() -> List[object]:
+    """Return the objects that dpt-mm allow-lists for ``torch.load``."""
+    from mmengine.logging import HistoryBuffer
+    return [HistoryBuffer] + _numpy_globals()
+
+
+_DEFAULT_STATISTICS = ('min', 'max', 'current', 'mean')
+
+
+def _history_buffer_getstate(self) -> dict:
+    """Pickle state of a HistoryBuffer without its built-in statistics."""
+    state = dict(self.__dict__)
+    state.pop('statistics_methods', None)
+    custom = {
+        name: fn
+        for name, fn in self._statistics_methods.items()
+        if name not in _DEFAULT_STATISTICS
+    }
+    if custom:  # user-registered statistics still need a trusted load
+        state['statistics_methods'] = custom
+    return state
+
+
+def register_safe_globals() -> None:
+    """Allow-list the types MMEngine checkpoints contain (idempotent)."""
+    from mmengine.logging import HistoryBuffer
+    HistoryBuffer.__getstate__ = _history_buffer_getstate
+    add = getattr(torch.serialization, 'add_safe_globals', None)
+    if add is None:  # torch < 2.4 loads without weights_only by default
+        return
+    add(safe_globals())
