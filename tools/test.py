@@ -8,6 +8,7 @@ alpha as an 8-bit PNG named like the input image, ready for
 ``tools/evaluate_mattes.py`` or the official MATLAB evaluation.
 """
 import argparse
+import json
 import os
 import os.path as osp
 
@@ -15,6 +16,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from dpt_mm.utils.dist import prepare_cpu_distributed
+from dpt_mm.utils.io import atomic_write
 
 
 def parse_args() -> argparse.Namespace:
@@ -25,6 +27,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--work-dir', help='where logs and metrics go')
     parser.add_argument(
         '--save-alpha', metavar='DIR', help='write predicted alphas as PNGs')
+    parser.add_argument(
+        '--out-metrics',
+        metavar='FILE',
+        help='also write the metrics as JSON (written atomically)')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -64,7 +70,15 @@ def main() -> None:
         cfg.custom_hooks = hooks
     prepare_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
-    runner.test()
+    metrics = runner.test()
+    if args.out_metrics and runner.rank == 0:
+        text = json.dumps({k: float(v) for k, v in metrics.items()}, indent=2)
+
+        def _write(tmp: str) -> None:
+            with open(tmp, 'w') as f:
+                f.write(text + '\n')
+
+        atomic_write(args.out_metrics, _write)
 
 
 if __name__ == '__main__':
