@@ -2,7 +2,6 @@
 atomic writes, the training / distributed tools."""
 import os
 import os.path as osp
-import re
 import subprocess
 import sys
 
@@ -184,8 +183,10 @@ def test_dist_train_two_cpu_processes(tmp_path):
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-4000:]
     assert (work / 'epoch_1.pth').is_file()
-    # mmengine logs the world size; both ranks took part
-    assert re.search(r"world_size'?:? ?2|Distributed launcher: pytorch", out)
+    # both ranks ran to the end, in a world of 2
+    assert sorted(p.name for p in work.glob('*.done')) == [
+        'rank0_of_2.done', 'rank1_of_2.done'
+    ]
     ckpt = torch.load(str(work / 'epoch_1.pth'), map_location='cpu',
                       weights_only=True)
     # 32 samples / (2 ranks x batch 4) = 4 iterations per epoch

@@ -22,3 +22,4 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=4),
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3))
 env_cfg = dict(dist_cfg=dict(backend='gloo'))
+custom_hooks = [dict(type='RankDoneHook')]

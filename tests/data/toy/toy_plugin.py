@@ -2,10 +2,11 @@
 distributed launch); registered in mmagic's scope like dpt_mm's modules."""
 import torch
 from mmengine.dataset import BaseDataset
+from mmengine.hooks import Hook
 from mmengine.model import BaseModel
 from torch import nn
 
-from dpt_mm.registry import DATASETS, MODELS
+from dpt_mm.registry import DATASETS, HOOKS, MODELS
 
 
 @MODELS.register_module(force=True)
@@ -40,3 +41,13 @@ class ToyRegressionDataset(BaseDataset):
         xs = torch.randn(self.length, 4, generator=g)
         ys = xs @ torch.tensor([1., 2., 3., 4.]) + 0.5
         return [dict(inputs=x, targets=y[None]) for x, y in zip(xs, ys)]
+
+
+@HOOKS.register_module(force=True)
+class RankDoneHook(Hook):
+    """Writes ``rank<r>_of_<world>.done`` into the work dir after training."""
+
+    def after_run(self, runner) -> None:
+        path = f'{runner.work_dir}/rank{runner.rank}_of_{runner.world_size}'
+        with open(path + '.done', 'w') as f:
+            f.write(str(runner.iter))
