@@ -1,0 +1,12 @@
+# MatteFormer initialised with the DPT pre-trained encoder AND decoder
+# (DPT paper, Table 6 "encoder+decoder"):
+#   python tools/model_converters/dpt2finetune.py \
+#       work_dirs/dpt_swin-t_in1k/epoch_100.pth \
+#       checkpoints/dpt_swin-t_in1k_matteformer-encdec.pth \
+#       --model matteformer --part encoder+decoder
+_base_ = './matteformer_swin-t-random_4xb10-200k_comp1k.py'
+
+experiment_name = 'matteformer_swin-t-dpt-encdec_4xb10-200k_comp1k'
+work_dir = f'./work_dirs/{experiment_name}'
+
+load_from = 'checkpoints/dpt_swin-t_in1k_matteformer-encdec.pth'

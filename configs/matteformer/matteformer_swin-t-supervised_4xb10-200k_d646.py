@@ -1,0 +1,10 @@
+# MatteFormer on Distinctions-646 (DPT paper, Table 2) initialised from
+# supervised ImageNet-1k Swin-T; the checkpoint is the one of
+# matteformer_swin-t-supervised_4xb10-200k_comp1k.py (see there how to make
+# it).
+_base_ = './matteformer_swin-t-random_4xb10-200k_d646.py'
+
+experiment_name = 'matteformer_swin-t-supervised_4xb10-200k_d646'
+work_dir = f'./work_dirs/{experiment_name}'
+
+load_from = 'checkpoints/swin-t_in1k_matteformer.pth'

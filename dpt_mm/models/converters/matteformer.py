@@ -1,0 +1,422 @@
+# Copyright (c) dpt-mm contributors. All rights reserved.
+"""State-dict converters for :class:`~dpt_mm.models.editors.MatteFormer`.
+
+Our MatteFormer is ``backbone`` (:class:`MatteFormerEncoder`, mmpretrain
+Swin key names) + ``head`` (:class:`MattingHead`, torch spectral norm). Three
+sources map onto it; every key of a source is either converted or dropped
+for a stated reason (``dropped`` collects ``(key, reason)``), and an
+unrecognised key raises ``KeyError`` -- nothing is dropped silently.
+
+**Official MatteFormer** (``webtoon/matteformer``, ``Generator_MatteFormer``
+``state_dict``, optionally under ``'state_dict'`` and with DataParallel's
+``module.`` prefix) -- :func:`convert_official`:
+
+official -> ours (``E = encoder.``, ``L = layers.i.blocks.j.``,
+``S = backbone.stages.i.blocks.j.``)::
+
+    E patch_embed.proj.*              -> backbone.patch_embed.projection.*
+    E patch_embed.norm.*              -> backbone.patch_embed.norm.*
+    E L norm1.* / norm2.*             -> S norm1.* / norm2.*
+    E L attn.qkv.* / attn.proj.*      -> S attn.w_msa.qkv.* / .proj.*
+    E L attn.relative_position_bias_table
+                                      -> S attn.w_msa.relative_position_
+                                         bias_table (same rows)
+    E L attn.relative_position_index  -> dropped: derived buffer, checked
+                                         equal to the one we derive
+    E L mlp.fc1.* / mlp.fc2.*         -> S ffn.layers.0.0.* / ffn.layers.1.*
+    E layers.i.downsample.{reduction,norm}.*
+                                      -> backbone.stages.i.downsample.
+                                         {reduction,norm}.*  (*)
+    E norm{i}.*                       -> backbone.norm{i}.*
+    E shortcut.k.*                    -> head.shortcut.k.*  (**)
+    decoder.*                         -> head.*  (**)
+
+(*) The official patch merging concatenates the 2x2 neighbours as
+``[(0,0), (1,0), (0,1), (1,1)]`` blocks of C channels; mmcv's
+``PatchMerging`` (``nn.Unfold``) orders them channel-major with the kernel
+position ``row*2 + col`` inside; the 4C input dimension of ``reduction`` and
+of ``norm`` is permuted accordingly.
+
+(**) The official ``SpectralNorm`` wrapper stores ``X.module.weight_bar`` /
+``weight_u`` / ``weight_v``; torch's ``spectral_norm(dim=0)`` (used by the
+head) stores ``X.weight_orig`` / ``weight_u`` / ``weight_v`` and computes the
+same sigma, so these are renamed; all other decoder keys keep their names.
+
+**Supervised Swin** (ImageNet-1k) -- :func:`convert_supervised`: the
+official Swin release (``model`` dict: ``patch_embed.proj``, ``layers.i...``,
+``mlp.fc1``, slicing-order patch merging) or mmpretrain's ``SwinTransformer``
+(``backbone.patch_embed.projection``, ``backbone.stages.i...``, unfold
+order). As MatteFormer's ``init_pretrained_weight`` does: the patch
+embedding gets 3 more input channels (Xavier-normal initialised, RGB filters
+copied), each relative-position table of block ``j`` gets ``3 * (j + 1)``
+rows for the prior tokens (Xavier-normal over the extended table shape,
+pre-trained rows copied), and only the patch embedding and the stages are
+kept (the classifier, the final ``norm`` / ``norm3``, ``attn_mask`` and
+relative-position indices are dropped; ``norm0..3`` and the decoder start
+from scratch).
+
+**DPT** (this project's pre-training, :class:`~dpt_mm.models.DPT` with
+``MattingSwinTransformer`` + ``MattingHead``) -- :func:`convert_dpt`:
+``backbone.*`` keeps its names (already 6 input channels) with the tables
+extended as above; with ``part='encoder+decoder'`` also ``head.*``
+unchanged (Table 6).
+"""
+import re
+from typing import Dict, List, Optional, Tuple
+
+import torch
+from torch import Tensor
+
+from dpt_mm.models.editors.matteformer.past_encoder import (
+    NUM_PRIOR_TOKENS, prior_relative_position_index,
+    window_relative_position_index)
+
+StateDict = Dict[str, Tensor]
+Dropped = Optional[List[Tuple[str, str]]]
+
+_SN_SUFFIX = {
+    'module.weight_bar': 'weight_orig',
+    'module.weight_u': 'weight_u',
+    'module.weight_v': 'weight_v',
+}
+# official Swin / MatteFormer block sub-keys -> ours
+_BLOCK_RENAMES = (
+    ('attn.qkv.', 'attn.w_msa.qkv.'),
+    ('attn.proj.', 'attn.w_msa.proj.'),
+    ('attn.relative_position_bias_table',
+     'attn.w_msa.relative_position_bias_table'),
+    ('mlp.fc1.', 'ffn.layers.0.0.'),
+    ('mlp.fc2.', 'ffn.layers.1.'),
+    ('norm1.', 'norm1.'),
+    ('norm2.', 'norm2.'),
+)
+
+
+def unwrap_state_dict(checkpoint: dict) -> StateDict:
+    """Take the state dict out of a checkpoint and strip ``module.``.
+
+    Args:
+        checkpoint (dict): A state dict, or a checkpoint holding one under
+            ``state_dict`` / ``model``.
+
+    Returns:
+        dict[str, Tensor]: The bare state dict.
+    """
+    for key in ('state_dict', 'model'):
+        if isinstance(checkpoint.get(key), dict):
+            checkpoint = checkpoint[key]
+            break
+    if checkpoint and all(k.startswith('module.') for k in checkpoint):
+        checkpoint = {k[len('module.'):]: v for k, v in checkpoint.items()}
+    return dict(checkpoint)
+
+
+def slice_to_unfold_order(x: Tensor) -> Tensor:
+    """Permute the 4C input dimension of a patch-merging weight (last dim)
+    or norm parameter from slicing order to ``nn.Unfold`` order."""
+    c4 = x.shape[-1]
+    if c4 % 4:
+        raise ValueError(f'patch-merging dimension {c4} is not 4C')
+    lead = x.shape[:-1]
+    y = x.reshape(*lead, 4, c4 // 4)[..., [0, 2, 1, 3], :]
+    return y.transpose(-1, -2).reshape(*lead, c4)
+
+
+def unfold_to_slice_order(x: Tensor) -> Tensor:
+    """Inverse of :func:`slice_to_unfold_order`."""
+    c4 = x.shape[-1]
+    lead = x.shape[:-1]
+    y = x.reshape(*lead, c4 // 4, 4).transpose(-1, -2)
+    return y[..., [0, 2, 1, 3], :].reshape(*lead, c4)
+
+
+def _window_size(index: Tensor) -> int:
+    n = index.shape[0]
+    w = int(round(n**0.5))
+    if w * w != n:
+        raise ValueError(f'relative_position_index with {n} rows is not a '
+                         'square window')
+    return w
+
+
+def _check_index(key: str, index: Tensor, table: Tensor) -> None:
+    """Raise if a saved relative-position index differs from the one the
+    model derives (e.g. another window size)."""
+    w = _window_size(index)
+    extra = index.shape[1] - index.shape[0]
+    expected = (
+        prior_relative_position_index((w, w), extra)
+        if extra else window_relative_position_index((w, w)))
+    if tuple(index.shape) != tuple(expected.shape) or not torch.equal(
+            index.long().cpu(), expected):
+        raise ValueError(f'{key}: saved relative_position_index differs from '
+                         f'the one derived for window {w}x{w}')
+    if table.shape[0] != (2 * w - 1)**2 + extra:
+        raise ValueError(f'{key}: the table has {table.shape[0]} rows, the '
+                         f'index needs {(2 * w - 1)**2 + extra}')
+
+
+def _xavier_normal(shape: Tuple[int, ...], generator: torch.Generator,
+                   dtype: torch.dtype) -> Tensor:
+    """Xavier-normal values (torch's fan definition) from ``generator``."""
+    receptive = 1
+    for s in shape[2:]:
+        receptive *= s
+    fan_in, fan_out = shape[1] * receptive, shape[0] * receptive
+    std = (2.0 / (fan_in + fan_out))**0.5
+    return (torch.randn(shape, generator=generator) * std).to(dtype)
+
+
+def extend_relative_position_table(table: Tensor, num_prior_tokens: int,
+                                   generator: torch.Generator) -> Tensor:
+    """Append ``num_prior_tokens`` rows to a Swin relative-position table.
+
+    As MatteFormer: a Xavier-normal tensor of the extended shape whose first
+    rows are replaced by the pre-trained table.
+    """
+    rows, heads = table.shape
+    new = _xavier_normal((rows + num_prior_tokens, heads), generator,
+                         table.dtype)
+    new[:rows] = table
+    return new
+
+
+def extend_patch_embed(weight: Tensor, in_channels: int,
+                       generator: torch.Generator) -> Tensor:
+    """Widen a patch-embedding conv weight to ``in_channels`` inputs:
+    Xavier-normal everywhere, then the pre-trained channels copied."""
+    out_c, in_c = weight.shape[:2]
+    if in_c == in_channels:
+        return weight
+    if in_c > in_channels:
+        raise ValueError(f'patch embedding has {in_c} > {in_channels} '
+                         'input channels')
+    new = _xavier_normal((out_c, in_channels, *weight.shape[2:]), generator,
+                         weight.dtype)
+    new[:, :in_c] = weight
+    return new
+
+
+_BLOCK_RE = re.compile(r'^(stages|layers)\.(\d+)\.blocks\.(\d+)\.(.+)$')
+_DOWN_RE = re.compile(r'^(stages|layers)\.(\d+)\.downsample\.(.+)$')
+
+
+def _convert_official_encoder_key(key: str) -> Optional[str]:
+    """Official (Swin / MatteFormer) encoder key -> ours, or None if it is
+    not a convertible encoder parameter."""
+    if key.startswith('patch_embed.proj.'):
+        return key.replace('patch_embed.proj.', 'patch_embed.projection.')
+    if key.startswith('patch_embed.norm.') or re.match(r'^norm\d\.', key):
+        return key
+    m = _BLOCK_RE.match(key)
+    if m and m.group(1) == 'layers':
+        rest = m.group(4)
+        for old, new in _BLOCK_RENAMES:
+            if rest.startswith(old):
+                rest = new + rest[len(old):]
+                return f'stages.{m.group(2)}.blocks.{m.group(3)}.{rest}'
+        return None
+    m = _DOWN_RE.match(key)
+    if m and m.group(1) == 'layers':
+        return f'stages.{m.group(2)}.downsample.{m.group(3)}'
+    return None
+
+
+def _convert_sn_key(key: str) -> str:
+    for old, new in _SN_SUFFIX.items():
+        if key.endswith('.' + old):
+            return key[:-len(old)] + new
+    return key
+
+
+def _drop(dropped: Dropped, key: str, reason: str) -> None:
+    if dropped is not None:
+        dropped.append((key, reason))
+
+
+def convert_official(state_dict: dict, dropped: Dropped = None) -> StateDict:
+    """Official MatteFormer checkpoint -> our ``MatteFormer`` state dict.
+
+    Args:
+        state_dict (dict): ``Generator_MatteFormer.state_dict()`` (or a
+            checkpoint holding it under ``state_dict``; ``module.`` prefixes
+            are stripped).
+        dropped (list, optional): Receives ``(key, reason)`` for each key
+            deliberately not converted.
+
+    Returns:
+        dict[str, Tensor]: Keys of our model (``backbone.*``, ``head.*``);
+        loads with ``strict=True``.
+    """
+    sd = unwrap_state_dict(state_dict)
+    out: StateDict = {}
+    for key, value in sd.items():
+        if key.startswith('encoder.shortcut.'):
+            out['head.' + _convert_sn_key(key[len('encoder.'):])] = value
+        elif key.startswith('decoder.'):
+            out['head.' + _convert_sn_key(key[len('decoder.'):])] = value
+        elif key.startswith('encoder.'):
+            sub = key[len('encoder.'):]
+            if sub.endswith('attn.relative_position_index'):
+                table = sd[key.replace('relative_position_index',
+                                       'relative_position_bias_table')]
+                _check_index(key, value, table)
+                _drop(dropped, key, 'derived buffer (checked)')
+                continue
+            new = _convert_official_encoder_key(sub)
+            if new is None:
+                raise KeyError(f'unrecognised official MatteFormer key {key}')
+            if new.startswith('stages.') and '.downsample.' in new:
+                value = slice_to_unfold_order(value)
+            out['backbone.' + new] = value
+        else:
+            raise KeyError(f'unrecognised official MatteFormer key {key}')
+    return out
+
+
+def _extend_backbone(sd: StateDict, in_channels: int,
+                     generator: torch.Generator,
+                     dropped: Dropped) -> StateDict:
+    """Extend ``stages.*`` tables and the patch embedding of an mmpretrain-
+    named Swin state dict (keys without prefix)."""
+    out: StateDict = {}
+    for key, value in sd.items():
+        m = _BLOCK_RE.match(key)
+        if key.endswith('relative_position_index'):
+            table = sd[key.replace('relative_position_index',
+                                   'relative_position_bias_table')]
+            _check_index(key, value, table)
+            _drop(dropped, key, 'derived buffer (checked)')
+            continue
+        if key.endswith('attn_mask'):
+            _drop(dropped, key, 'derived buffer (shift mask)')
+            continue
+        if m and key.endswith('relative_position_bias_table'):
+            side = int(round(value.shape[0]**0.5))  # (2w-1)^2 plain rows
+            if side * side != value.shape[0]:
+                raise ValueError(f'{key} has {value.shape[0]} rows: not a '
+                                 'plain Swin table (already extended?)')
+            value = extend_relative_position_table(
+                value, NUM_PRIOR_TOKENS * (int(m.group(3)) + 1), generator)
+        elif key == 'patch_embed.projection.weight':
+            value = extend_patch_embed(value, in_channels, generator)
+        out[key] = value
+    return out
+
+
+def _swin_to_mmpretrain_names(sd: StateDict, dropped: Dropped) -> StateDict:
+    """Rename an official Swin release state dict to mmpretrain names
+    (encoder part only: classifier and final norm dropped)."""
+    out: StateDict = {}
+    for key, value in sd.items():
+        if key.startswith('head.'):
+            _drop(dropped, key, 'classifier')
+            continue
+        if key.startswith('norm.'):
+            _drop(dropped, key, 'final norm (MatteFormer trains norm0..3)')
+            continue
+        if key.endswith('attn_mask'):
+            _drop(dropped, key, 'derived buffer (shift mask)')
+            continue
+        if key.endswith('relative_position_index'):
+            m = _BLOCK_RE.match(key)
+            if m is None:
+                raise KeyError(f'unrecognised Swin key {key}')
+            out[f'stages.{m.group(2)}.blocks.{m.group(3)}.attn.w_msa.'
+                'relative_position_index'] = value
+            continue
+        new = _convert_official_encoder_key(key)
+        if new is None:
+            raise KeyError(f'unrecognised Swin key {key}')
+        if '.downsample.' in new:
+            value = slice_to_unfold_order(value)
+        out[new] = value
+    return out
+
+
+def convert_supervised(state_dict: dict,
+                       in_channels: int = 6,
+                       seed: int = 0,
+                       dropped: Dropped = None) -> StateDict:
+    """ImageNet Swin (official release or mmpretrain) -> MatteFormer
+    initialisation (``backbone.*`` keys; load non-strictly, e.g. through
+    ``init_cfg=dict(type='Pretrained', checkpoint=...)``).
+
+    Args:
+        state_dict (dict): The Swin checkpoint or state dict.
+        in_channels (int): Input channels of the patch embedding. Default 6.
+        seed (int): Seed of the Xavier-normal initialisation of the new
+            trimap filters and prior table rows.
+        dropped (list, optional): Receives ``(key, reason)`` pairs.
+
+    Returns:
+        dict[str, Tensor]: ``backbone.patch_embed.*`` and
+        ``backbone.stages.*``.
+    """
+    sd = unwrap_state_dict(state_dict)
+    generator = torch.Generator().manual_seed(seed)
+    if any(k.startswith('layers.') or k.startswith('patch_embed.proj.')
+           for k in sd):
+        enc = _swin_to_mmpretrain_names(sd, dropped)
+    else:
+        enc = {}
+        for key, value in sd.items():
+            sub = key[len('backbone.'):] if key.startswith('backbone.') \
+                else key
+            if sub.startswith(('patch_embed.', 'stages.')):
+                enc[sub] = value
+            elif re.match(r'^norm\d\.', sub):
+                _drop(dropped, key,
+                      'output norm (MatteFormer trains norm0..3)')
+            elif key.startswith(('head.', 'neck.', 'data_preprocessor.')):
+                _drop(dropped, key, 'classifier')
+            else:
+                raise KeyError(f'unrecognised mmpretrain Swin key {key}')
+    enc = _extend_backbone(enc, in_channels, generator, dropped)
+    return {'backbone.' + k: v for k, v in enc.items()}
+
+
+def convert_dpt(state_dict: dict,
+                part: str = 'encoder',
+                seed: int = 0,
+                dropped: Dropped = None) -> StateDict:
+    """DPT checkpoint (``MattingSwinTransformer`` + ``MattingHead``) ->
+    MatteFormer initialisation.
+
+    Args:
+        state_dict (dict): The DPT checkpoint or state dict.
+        part (str): ``'encoder'`` or ``'encoder+decoder'`` (Table 6).
+        seed (int): Seed of the new prior rows of the tables.
+        dropped (list, optional): Receives ``(key, reason)`` pairs.
+
+    Returns:
+        dict[str, Tensor]: ``backbone.*`` (and ``head.*``).
+    """
+    if part not in ('encoder', 'encoder+decoder'):
+        raise ValueError(f"part must be 'encoder' or 'encoder+decoder', got "
+                         f'{part!r}')
+    sd = unwrap_state_dict(state_dict)
+    generator = torch.Generator().manual_seed(seed)
+    enc: StateDict = {}
+    out: StateDict = {}
+    for key, value in sd.items():
+        if key.startswith('backbone.'):
+            enc[key[len('backbone.'):]] = value
+        elif key.startswith('head.'):
+            if part == 'encoder+decoder':
+                out[key] = value
+            else:
+                _drop(dropped, key, "decoder (part='encoder')")
+        elif key.startswith('data_preprocessor.'):
+            _drop(dropped, key, 'data preprocessor buffer')
+        else:
+            raise KeyError(f'unrecognised DPT key {key} (a neck is not part '
+                           'of MatteFormer)')
+    if 'patch_embed.projection.weight' not in enc:
+        raise KeyError('no backbone.patch_embed.projection.weight: not a DPT '
+                       'Swin checkpoint')
+    for key, value in _extend_backbone(enc, enc[
+            'patch_embed.projection.weight'].shape[1], generator,
+                                       dropped).items():
+        out['backbone.' + key] = value
+    return out
