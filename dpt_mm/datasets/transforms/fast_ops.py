@@ -1,0 +1,192 @@
+"""Fast colour and packing helpers of the DPT pre-training pipeline.
+
+Both exist for speed (see ``tools/benchmarks/pretext_pipeline.py``): on a
+224x224 sample mmpretrain's ``ColorJitter(hue=...)`` (through mmcv's
+``KeyMapper``) costs about 0.65 ms per image because of its HSV round trip
+and copies, and mmagic's ``PackInputs`` spends about 0.3 ms per 3-channel
+image in a strided torch copy (``permute(2, 0, 1).contiguous()``); together
+that is more than the two JPEG decodes of a sample.
+"""
+import math
+from typing import Dict, Sequence, Union
+
+import cv2
+import numpy as np
+import torch
+from mmcv.transforms import BaseTransform
+
+from dpt_mm.registry import TRANSFORMS
+
+# luminance weights of the hue-rotation matrix (SVG / CSS ``hue-rotate``),
+# in R, G, B order
+_LUMA = np.array([0.213, 0.715, 0.072])
+_COS = np.array([[0.787, -0.715, -0.072], [-0.213, 0.285, -0.072],
+                 [-0.213, -0.715, 0.928]])
+_SIN = np.array([[-0.213, -0.715, 0.928], [0.143, 0.140, -0.283],
+                 [-0.787, 0.715, 0.072]])
+
+
+def hue_rotation_matrix(degrees: float, channel_order: str = 'bgr'
+                        ) -> np.ndarray:
+    """3x3 colour matrix rotating hue by ``degrees`` around the grey axis.
+
+    The luminance-preserving linear hue rotation of SVG's ``feColorMatrix``
+    (``hueRotate``): grey stays grey and 0 / 360 degrees is the identity.
+
+    Args:
+        degrees (float): Rotation angle.
+        channel_order (str): 'bgr' or 'rgb' order of the image it is for.
+
+    Returns:
+        np.ndarray: float32 3x3 matrix (``out = M @ pixel``).
+    """
+    rad = math.radians(degrees)
+    m = np.tile(_LUMA, (3, 1)) + math.cos(rad) * _COS + math.sin(rad) * _SIN
+    if channel_order.lower() == 'bgr':
+        m = m[::-1, ::-1]
+    return np.ascontiguousarray(m, dtype=np.float32)
+
+
+@TRANSFORMS.register_module()
+class RandomHue(BaseTransform):
+    """Rotate the hue of uint8 colour images by a random angle.
+
+    The angle is drawn uniformly from ``[-hue_range, hue_range]`` degrees
+    for each key independently (two unrelated images such as the DPT
+    foreground and background) or once for all keys (``same_for_all``).
+
+    ``mode='matrix'`` (default) applies the luminance-preserving linear hue
+    rotation around the grey axis (SVG ``hueRotate``) in one
+    ``cv2.transform`` pass, ~10x faster than an HSV round trip;
+    ``mode='hsv'`` shifts the H channel of OpenCV's full-range HSV exactly
+    like mmcv's ``adjust_hue`` (the hue jitter of GCA / MatteFormer).
+    Values are rounded and saturated to uint8.
+
+    Required / modified keys: ``keys``.
+
+    Args:
+        keys (Sequence[str]): Images to change. Defaults to ('fg', 'bg').
+        hue_range (float): Largest rotation in degrees. Defaults to 40.
+        mode (str): 'matrix' or 'hsv'. Defaults to 'matrix'.
+        same_for_all (bool): One angle for all keys. Defaults to False.
+        channel_order (str): 'bgr' or 'rgb'. Defaults to 'bgr'.
+    """
+
+    def __init__(self,
+                 keys: Union[str, Sequence[str]] = ('fg', 'bg'),
+                 hue_range: float = 40,
+                 mode: str = 'matrix',
+                 same_for_all: bool = False,
+                 channel_order: str = 'bgr') -> None:
+        if mode not in ('matrix', 'hsv'):
+            raise ValueError(f"mode must be 'matrix' or 'hsv', got {mode!r}")
+        if not 0 <= hue_range <= 180:
+            raise ValueError(f'hue_range must be in [0, 180], got {hue_range}')
+        if channel_order.lower() not in ('bgr', 'rgb'):
+            raise ValueError(f"channel_order must be 'bgr' or 'rgb', got "
+                             f'{channel_order!r}')
+        self.keys = [keys] if isinstance(keys, str) else list(keys)
+        self.hue_range = float(hue_range)
+        self.mode = mode
+        self.same_for_all = same_for_all
+        self.channel_order = channel_order.lower()
+
+    def rotate(self, img: np.ndarray, degrees: float) -> np.ndarray:
+        """Rotate the hue of one uint8 image by ``degrees``.
+
+        Args:
+            img (np.ndarray): uint8 ``HxWx3`` image.
+            degrees (float): Rotation angle.
+
+        Returns:
+            np.ndarray: The changed uint8 image.
+        """
+        if img.dtype != np.uint8 or img.ndim != 3 or img.shape[2] != 3:
+            raise ValueError('RandomHue needs uint8 HxWx3 images, got '
+                             f'{img.dtype} {img.shape}')
+        if self.mode == 'matrix':
+            return cv2.transform(
+                img, hue_rotation_matrix(degrees, self.channel_order))
+        to_hsv, to_img = (cv2.COLOR_BGR2HSV_FULL, cv2.COLOR_HSV2BGR_FULL) \
+            if self.channel_order == 'bgr' else (cv2.COLOR_RGB2HSV_FULL,
+                                                 cv2.COLOR_HSV2RGB_FULL)
+        hsv = cv2.cvtColor(img, to_hsv)
+        shift = int(round(degrees * 256 / 360)) % 256
+        np.add(hsv[..., 0], np.uint8(shift), out=hsv[..., 0])  # wraps
+        return cv2.cvtColor(hsv, to_img)
+
+    def transform(self, results: Dict) -> Dict:
+        """Rotate the hue of every image in ``keys``.
+
+        Args:
+            results (dict): The result dict.
+
+        Returns:
+            dict: The result dict.
+        """
+        angle = None
+        for key in self.keys:
+            if angle is None or not self.same_for_all:
+                angle = float(
+                    np.random.uniform(-self.hue_range, self.hue_range))
+            results[key] = self.rotate(results[key], angle)
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(keys={self.keys}, '
+                f'hue_range={self.hue_range}, mode={self.mode!r}, '
+                f'same_for_all={self.same_for_all}, '
+                f'channel_order={self.channel_order!r})')
+
+
+@TRANSFORMS.register_module()
+class FastImageToTensor(BaseTransform):
+    """Turn ``HxWxC`` numpy images into contiguous ``CxHxW`` torch tensors.
+
+    Put it just before mmagic's ``PackInputs``, which passes tensors through
+    unchanged: it gives the same tensors as PackInputs' own conversion but
+    de-interleaves the channels with OpenCV's vectorised ``split`` straight
+    into the output (about 0.01 ms instead of 0.2-0.3 ms per 224x224x3
+    uint8 image). ``HxW`` arrays become ``1xHxW``. Missing keys are skipped.
+
+    Args:
+        keys (Sequence[str]): Keys of the images to convert.
+    """
+
+    def __init__(self, keys: Union[str, Sequence[str]]) -> None:
+        self.keys = [keys] if isinstance(keys, str) else list(keys)
+
+    @staticmethod
+    def to_chw(img: np.ndarray) -> torch.Tensor:
+        """Convert one ``HxW`` / ``HxWxC`` array to a ``CxHxW`` tensor."""
+        if img.ndim == 2:
+            return torch.from_numpy(np.ascontiguousarray(img)[None])
+        h, w, c = img.shape
+        out = np.empty((c, h, w), dtype=img.dtype)
+        if 1 < c <= 4 and img.dtype in (np.uint8, np.float32):
+            planes = [out[i] for i in range(c)]
+            written = cv2.split(img, planes)
+            if any(a.ctypes.data != b.ctypes.data
+                   for a, b in zip(written, planes)):
+                out = np.stack(written)  # OpenCV allocated new planes
+        else:
+            out[...] = img.transpose(2, 0, 1)
+        return torch.from_numpy(out)
+
+    def transform(self, results: Dict) -> Dict:
+        """Convert the images of ``keys``.
+
+        Args:
+            results (dict): The result dict.
+
+        Returns:
+            dict: The result dict with tensors.
+        """
+        for key in self.keys:
+            value = results.get(key)
+            if isinstance(value, np.ndarray):
+                results[key] = self.to_chw(value)
+        return results
+
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}(keys={self.keys})'

@@ -1,0 +1,236 @@
+"""Benchmark of the DPT pre-training data pipeline (one core).
+
+Measures, in one run and on the same images:
+
+1. decoding a typical ImageNet-size JPEG (500x375) with ``LoadImageReduced``
+   (also a 1000x750 JPEG at full and at reduced scale, for reference);
+2. ``GridTrimap`` + ``RandomAlpha`` + ``Composite`` on a 224x224 sample,
+   against one decode (goal: at most 35 %), and against a straightforward
+   numpy version of the same synthesis (float64, a Python loop over cells);
+3. the config's whole pre-training pipeline (two decodes, resize, crop,
+   affine, hue, synthesis, FormatTrimap, PackInputs) against a pipeline that
+   only decodes and resizes the same two images (goal: at least 70 % of its
+   throughput), with absolute samples/s on one core and a per-transform
+   breakdown.
+
+Timings are CPU time of the (single) benchmarking thread, medians over
+interleaved rounds, so other load on a shared machine moves them less.
+Usage::
+
+    OMP_NUM_THREADS=1 python tools/benchmarks/pretext_pipeline.py
+    python tools/benchmarks/pretext_pipeline.py --fg a.JPEG --bg b.JPEG
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+import tempfile
+import time
+from typing import Callable, Dict, List, Optional
+
+os.environ.setdefault('OMP_NUM_THREADS', '1')
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+DEFAULT_CONFIG = osp.join(REPO, 'configs', '_base_', 'datasets',
+                          'dpt_pretrain_in1k.py')
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    """Parse command line arguments."""
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--config', default=DEFAULT_CONFIG,
+                        help='config whose train_pipeline is measured')
+    parser.add_argument('--fg', help='a JPEG to use as foreground '
+                        '(default: a generated 500x375 photo-like JPEG)')
+    parser.add_argument('--bg', help='a JPEG to use as background')
+    parser.add_argument('--rounds', type=int, default=7,
+                        help='interleaved rounds (median is reported)')
+    parser.add_argument('--seconds', type=float, default=0.25,
+                        help='target time of one measurement in a round')
+    return parser.parse_args(argv)
+
+
+def photo_like(h: int, w: int, seed: int) -> np.ndarray:
+    """A BGR image with the statistics of a photo, for a realistic JPEG.
+
+    Uses scikit-image's sample photos when installed, otherwise smooth
+    random structure plus fine texture and noise.
+    """
+    try:
+        import skimage.data as skd
+        name = ('astronaut', 'coffee', 'chelsea', 'rocket')[seed % 4]
+        img = np.asarray(getattr(skd, name)())[..., :3][..., ::-1]
+        return cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA)
+    except Exception:  # scikit-image missing: synthetic texture
+        rng = np.random.RandomState(seed)
+        coarse = rng.randint(0, 256, (h // 24 + 2, w // 24 + 2, 3))
+        img = cv2.resize(coarse.astype(np.uint8), (w, h),
+                         interpolation=cv2.INTER_CUBIC).astype(np.float32)
+        img += rng.normal(0, 12, (h, w, 3)).astype(np.float32)
+        return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def write_jpeg(path: str, img: np.ndarray) -> str:
+    """Write ``img`` as a quality-90 JPEG (like most ImageNet files)."""
+    if not cv2.imwrite(path, img, [cv2.IMWRITE_JPEG_QUALITY, 90]):
+        raise OSError(f'cannot write {path}')
+    return path
+
+
+def time_per_call(fn: Callable[[], object], seconds: float) -> float:
+    """Mean CPU seconds per call of ``fn`` over about ``seconds``.
+
+    CPU time of this thread (everything runs on one thread) is what one
+    data-loader core spends; unlike wall time it does not grow when other
+    processes share the machine.
+    """
+    fn()  # warm up
+    n, start = 0, time.thread_time()
+    while True:
+        fn()
+        n += 1
+        elapsed = time.thread_time() - start
+        if elapsed >= seconds and n >= 5:
+            return elapsed / n
+
+
+def measure(cases: Dict[str, Callable[[], object]], rounds: int,
+            seconds: float) -> Dict[str, float]:
+    """Median seconds per call of every case over interleaved rounds."""
+    samples: Dict[str, List[float]] = {k: [] for k in cases}
+    for _ in range(rounds):
+        for name, fn in cases.items():
+            samples[name].append(time_per_call(fn, seconds))
+    return {k: float(np.median(v)) for k, v in samples.items()}
+
+
+def naive_synthesis(fg: np.ndarray, bg: np.ndarray,
+                    cell: int = 7) -> np.ndarray:
+    """Straightforward numpy version of the three synthesis transforms."""
+    h, w = fg.shape[:2]
+    rows, cols = -(-h // cell), -(-w // cell)
+    n = rows * cols
+    labels = np.array([128] * round(0.75 * n) + [255] * round(0.125 * n) +
+                      [0] * (n - round(0.75 * n) - round(0.125 * n)))
+    np.random.shuffle(labels)
+    trimap = np.zeros((h, w))
+    for i in range(rows):
+        for j in range(cols):
+            trimap[i * cell:(i + 1) * cell,
+                   j * cell:(j + 1) * cell] = labels[i * cols + j]
+    alpha = np.random.randint(0, 256, (h, w)).astype(np.float64)
+    alpha[trimap == 255] = 255
+    alpha[trimap == 0] = 0
+    a = alpha[..., None] / 255.
+    merged = a * fg + (1 - a) * bg
+    return np.round(merged).astype(np.uint8)
+
+
+def main(argv: Optional[list] = None) -> int:
+    """Run the benchmark and print timings and ratios."""
+    args = parse_args(argv)
+    cv2.setNumThreads(1)
+    import torch
+    torch.set_num_threads(1)
+    from mmcv.transforms import Compose
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    import dpt_mm  # noqa: F401
+    from dpt_mm.datasets.transforms import (Composite, GridTrimap,
+                                            LoadImageReduced, RandomAlpha)
+    init_default_scope('mmagic')
+    cfg = Config.fromfile(args.config)
+    np.random.seed(0)
+
+    tmp = tempfile.TemporaryDirectory(prefix='dpt_bench_')
+    fg_path = args.fg or write_jpeg(
+        osp.join(tmp.name, 'fg.JPEG'), photo_like(375, 500, 0))
+    bg_path = args.bg or write_jpeg(
+        osp.join(tmp.name, 'bg.JPEG'), photo_like(375, 500, 1))
+    big_path = write_jpeg(
+        osp.join(tmp.name, 'big.JPEG'), photo_like(750, 1000, 2))
+    fg_shape = cv2.imread(fg_path).shape
+    print(f'images: fg {fg_shape[1]}x{fg_shape[0]} ({fg_path}), '
+          f'big 1000x750; one core, OpenCV {cv2.__version__}')
+
+    # 1. decoding
+    load = LoadImageReduced(key='fg', min_size=224)
+    load_full = LoadImageReduced(key='fg', min_size=0)
+    info = dict(fg_path=fg_path)
+    big = dict(fg_path=big_path)
+    # 2. synthesis on a 224x224 sample
+    synth = Compose([GridTrimap(), RandomAlpha(), Composite()])
+    fg224 = cv2.resize(cv2.imread(fg_path), (224, 224))
+    bg224 = cv2.resize(cv2.imread(bg_path), (224, 224))
+
+    # 3. whole pipeline vs decode + resize only
+    full = Compose(cfg.train_pipeline)
+    base = Compose([
+        dict(type='LoadImageReduced', key='fg', min_size=224),
+        dict(type='LoadImageReduced', key='bg', min_size=224),
+        dict(type='Resize', keys=['fg', 'bg'], scale=(224, -1),
+             keep_ratio=True),
+    ])
+    pair = dict(fg_path=fg_path, bg_path=bg_path)
+    out = full(dict(pair))
+    assert tuple(out['inputs'].shape) == (3, 224, 224), out['inputs'].shape
+
+    cases = {
+        'decode': lambda: load(dict(info)),
+        'decode_big_full': lambda: load_full(dict(big)),
+        'decode_big_reduced': lambda: load(dict(big)),
+        'synthesis': lambda: synth(dict(fg=fg224, bg=bg224)),
+        'synthesis_naive': lambda: naive_synthesis(fg224, bg224),
+        'pipeline_full': lambda: full(dict(pair)),
+        'pipeline_decode_resize': lambda: base(dict(pair)),
+    }
+    t = measure(cases, args.rounds, args.seconds)
+
+    # per-transform breakdown of the whole pipeline
+    steps = []
+    for transform in full.transforms:
+        steps.append([type(transform).__name__, 0.0])
+    reps = max(20, int(args.seconds * 200))
+    for _ in range(reps):
+        results = dict(pair)
+        for k, transform in enumerate(full.transforms):
+            s = time.thread_time()
+            results = transform(results)
+            steps[k][1] += time.thread_time() - s
+
+    ms = {k: v * 1e3 for k, v in t.items()}
+    syn_ratio = t['synthesis'] / t['decode']
+    thr_ratio = t['pipeline_decode_resize'] / t['pipeline_full']
+    print('\n== decoding (LoadImageReduced)')
+    print(f'decode {fg_shape[1]}x{fg_shape[0]} JPEG      '
+          f'{ms["decode"]:7.3f} ms')
+    print(f'decode 1000x750 full          {ms["decode_big_full"]:7.3f} ms')
+    print(f'decode 1000x750 reduced (1/2) {ms["decode_big_reduced"]:7.3f} ms'
+          f'   speed-up x{t["decode_big_full"] / t["decode_big_reduced"]:.2f}')
+    print('\n== synthesis: GridTrimap + RandomAlpha + Composite, 224x224')
+    print(f'dpt_mm transforms             {ms["synthesis"]:7.3f} ms  = '
+          f'{100 * syn_ratio:5.1f} % of one decode (goal <= 35 %) '
+          f'{"PASS" if syn_ratio <= 0.35 else "FAIL"}')
+    print(f'straightforward numpy         {ms["synthesis_naive"]:7.3f} ms  = '
+          f'{100 * t["synthesis_naive"] / t["decode"]:5.1f} % of one decode;'
+          f' dpt_mm is x{t["synthesis_naive"] / t["synthesis"]:.1f} faster')
+    print('\n== whole pre-training pipeline (2 images) vs decode + resize')
+    print(f'decode + resize only          {ms["pipeline_decode_resize"]:7.3f}'
+          f' ms  {1 / t["pipeline_decode_resize"]:7.1f} samples/s/core')
+    print(f'full pipeline                 {ms["pipeline_full"]:7.3f} ms  '
+          f'{1 / t["pipeline_full"]:7.1f} samples/s/core')
+    print(f'throughput ratio full / decode+resize = {100 * thr_ratio:5.1f} %'
+          f' (goal >= 70 %) {"PASS" if thr_ratio >= 0.70 else "FAIL"}')
+    print('\nper-transform time in the full pipeline (mean ms):')
+    for name, total in steps:
+        print(f'  {name:22s} {1e3 * total / reps:7.3f}')
+    tmp.cleanup()
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
