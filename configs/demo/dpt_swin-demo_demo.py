@@ -1,0 +1,64 @@
+# Demo-size DPT pre-training on the demo images (a CPU run of a few minutes):
+#   python tools/dataset_converters/make_demo_data.py --out data/demo --seed 0
+#   python tools/train.py configs/demo/dpt_swin-demo_demo.py
+#   tools/dist_train.sh configs/demo/dpt_swin-demo_demo.py 2   # 2 CPU procs
+# Same pretext task, data pipeline and losses as dpt_swin-t_in1k.py, with a
+# tiny Swin (embed 32, depths 2-2-2-2, heads 1-2-4-8, window 7), a half-width
+# decoder, 128x128 crops and 150 iterations of batch 4. The tiny MatteFormer
+# demo config uses the same encoder / decoder widths so the weights transfer.
+_base_ = ['../dpt_swin-t_in1k.py']
+
+crop_size = 128  # multiple of 32; Swin pads its 4x4 last stage to the window
+# the main pipeline with its sizes (`min_size` / `crop_size` arguments) set
+# to crop_size, so it follows configs/_base_/datasets/dpt_pretrain_in1k.py
+train_pipeline = [
+    dict(t, min_size=crop_size) if 'min_size' in t else
+    dict(t, crop_size=(crop_size, crop_size)) if 'crop_size' in t else t
+    for t in _base_.train_pipeline
+]
+
+model = dict(
+    backbone=dict(
+        img_size=crop_size,
+        pad_small_map=True,
+        arch=dict(
+            _delete_=True,
+            embed_dims=32,
+            depths=(2, 2, 2, 2),
+            num_heads=(1, 2, 4, 8))),
+    head=dict(
+        in_channels=(6, 32, 32, 64, 128, 256),
+        shortcut_channels=(16, 16, 32, 64, 128, 256)))
+
+train_dataloader = dict(
+    batch_size=4,
+    num_workers=2,
+    dataset=dict(data_root='data/demo/in1k', pipeline=train_pipeline))
+
+optim_wrapper = dict(optimizer=dict(lr=1e-3))
+max_iters = 150
+warmup_iters = 15
+param_scheduler = [
+    dict(
+        type='LinearLR',
+        start_factor=1e-2,
+        by_epoch=False,
+        begin=0,
+        end=warmup_iters),
+    dict(
+        type='CosineAnnealingLR',
+        T_max=max_iters - warmup_iters,
+        eta_min=1e-5,
+        by_epoch=False,
+        begin=warmup_iters,
+        end=max_iters),
+]
+train_cfg = dict(
+    _delete_=True, type='IterBasedTrainLoop', max_iters=max_iters)
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=10),
+    checkpoint=dict(
+        type='CheckpointHook', by_epoch=False, interval=50,
+        max_keep_ckpts=2))
+log_processor = dict(by_epoch=False)
+env_cfg = dict(dist_cfg=dict(backend='gloo'))

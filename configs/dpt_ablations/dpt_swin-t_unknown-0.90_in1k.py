@@ -1,0 +1,12 @@
+# Ablation Figure 7: unknown-cell ratio 0.90 of the 7x7-cell grid trimap;
+# the remaining cells are split equally between foreground and background.
+_base_ = ['../dpt_swin-t_in1k.py']
+
+train_pipeline = _base_.load_and_augment_pipeline + [
+    dict(
+        type='GridTrimap',
+        cell_size=_base_.cell_size,
+        ratios=(0.90, 0.05, 0.05)),
+    dict(type='RandomAlpha', mode='pixel'),
+] + _base_.composite_and_pack_pipeline
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -1,0 +1,85 @@
+# DPT pre-training of a Swin-T matting network on unlabeled ImageNet-1k.
+#   tools/dist_train.sh configs/dpt_swin-t_in1k.py 8
+# Batch 512 = 8 GPUs x 64 (per-GPU batch set by the dataset base); 100 epochs,
+# 224x224, 7x7 grid trimap with unknown / fg / bg = 0.75 / 0.125 / 0.125.
+_base_ = [
+    './_base_/datasets/dpt_pretrain_in1k.py',
+    './_base_/default_runtime.py',
+]
+
+model = dict(
+    type='DPT',
+    data_preprocessor=dict(
+        type='MattorPreprocessor',
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        proc_trimap='as_is'),
+    backbone=dict(
+        type='MattingSwinTransformer',  # mmpretrain Swin + patch embedding
+        arch='tiny',
+        img_size=224,
+        in_channels=6,
+        drop_path_rate=0.1,
+        out_indices=(0, 1, 2, 3),
+        init_cfg=[
+            dict(type='TruncNormal', layer='Linear', std=0.02, bias=0.),
+            dict(type='Constant', layer='LayerNorm', val=1., bias=0.),
+        ]),
+    head=dict(
+        type='MattingHead',
+        in_channels=(6, 96, 96, 192, 384, 768),
+        shortcut_channels=(32, 32, 64, 128, 256, 512),
+        loss=dict(
+            type='DPTMattingLoss',
+            loss_alpha=dict(type='L1Loss', loss_weight=1.0),
+            loss_comp=dict(type='L1CompositionLoss', loss_weight=1.0),
+            loss_lap=dict(type='LaplacianLoss', loss_weight=1.0),
+            output_weights=dict(alpha_os1=2.0, alpha_os4=1.0,
+                                alpha_os8=1.0))))
+
+# lr 3e-4 is for a total batch of 512; `--auto-scale-lr` rescales it to the
+# actual total batch (linear rule, base 512).
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(
+        type='AdamW', lr=3e-4, betas=(0.9, 0.95), weight_decay=0.05),
+    paramwise_cfg=dict(
+        norm_decay_mult=0.0,
+        bias_decay_mult=0.0,
+        custom_keys={
+            'absolute_pos_embed': dict(decay_mult=0.0),
+            'relative_position_bias_table': dict(decay_mult=0.0),
+        }))
+auto_scale_lr = dict(base_batch_size=512)
+
+max_epochs = 100
+warmup_epochs = 10
+param_scheduler = [
+    dict(
+        type='LinearLR',
+        start_factor=1e-3,
+        by_epoch=True,
+        begin=0,
+        end=warmup_epochs,
+        convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR',
+        T_max=max_epochs - warmup_epochs,
+        eta_min=1e-6,
+        by_epoch=True,
+        begin=warmup_epochs,
+        end=max_epochs,
+        convert_to_iter_based=True),
+]
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
+val_cfg = None
+val_dataloader = None
+val_evaluator = None
+test_cfg = None
+test_dataloader = None
+test_evaluator = None
+
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=100),
+    checkpoint=dict(type='CheckpointHook', interval=5, max_keep_ckpts=3))
+randomness = dict(seed=0, diff_rank_seed=True)

@@ -1,0 +1,1 @@
+from . import algorithms, backbones, editors, heads, losses  # noqa: F401

@@ -1,0 +1,3 @@
+from .dpt import DPT
+
+__all__ = ['DPT']

@@ -1,0 +1,243 @@
+# Copyright (c) dpt-mm contributors. All rights reserved.
+"""Checkpoint converters for fine-tuning initialisation.
+
+The model-specific functions live in ``matteformer.py`` (MatteFormer) and
+``resnet.py`` (GCA and MG Matting); this module dispatches to them by model
+name and holds the shared checkpoint I/O of the ``tools/model_converters``
+CLIs (mmengine has no converter dispatch or key-diff report, so it is
+written here).
+
+Contract of the model modules::
+
+    matteformer.convert_dpt(state_dict, part) -> state_dict
+    matteformer.convert_supervised(state_dict) -> state_dict
+    resnet.convert_dpt(state_dict, part, model) -> state_dict
+    resnet.convert_supervised(state_dict, model) -> state_dict
+
+with ``part`` in ``PARTS`` and ``model`` in ``('gca', 'gca_r50',
+'mgmatting')``. A converter that takes a ``dropped`` list fills it with the
+keys it leaves out (``key`` or ``(key, reason)``); the CLIs print them.
+"""
+import functools
+import importlib
+import inspect
+import os.path as osp
+from collections import OrderedDict
+from typing import Callable, Dict, List, Optional, Tuple
+
+import torch
+
+MODELS_TO_MODULES = {
+    'matteformer': 'matteformer',
+    'gca': 'resnet',
+    'gca_r50': 'resnet',
+    'mgmatting': 'resnet',
+}
+PARTS = ('encoder', 'encoder+decoder')
+KINDS = ('convert_dpt', 'convert_supervised')
+
+
+def get_converter(model: str, kind: str) -> Callable:
+    """Return ``kind`` (``convert_dpt`` / ``convert_supervised``) of
+    ``model``, with ``model`` bound when the function takes it.
+
+    Args:
+        model (str): One of ``MODELS_TO_MODULES``.
+        kind (str): One of ``KINDS``.
+
+    Returns:
+        Callable: The converter.
+    """
+    if model not in MODELS_TO_MODULES:
+        raise ValueError(f'unknown model {model!r}; choose from '
+                         f'{sorted(MODELS_TO_MODULES)}')
+    if kind not in KINDS:
+        raise ValueError(f'unknown converter {kind!r}; choose from {KINDS}')
+    name = f'{__name__}.{MODELS_TO_MODULES[model]}'
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as e:
+        if e.name != name:
+            raise
+        raise NotImplementedError(
+            f'no converter module {name} for model {model!r}') from e
+    func = getattr(module, kind, None)
+    if func is None:
+        raise NotImplementedError(f'{name} has no {kind}()')
+    if 'model' in inspect.signature(func).parameters:
+
+        @functools.wraps(func)
+        def bound(*args, **kwargs):
+            return func(*args, model=model, **kwargs)
+
+        return bound
+    return func
+
+
+def _takes_dropped(func: Callable) -> bool:
+    target = getattr(func, '__wrapped__', func)
+    return 'dropped' in inspect.signature(target).parameters
+
+
+def reports_dropped(model: str, kind: str) -> bool:
+    """Whether the converter fills a ``dropped`` list."""
+    return _takes_dropped(get_converter(model, kind))
+
+
+def _call(func: Callable, args: tuple,
+          dropped: Optional[list]) -> Dict[str, torch.Tensor]:
+    """Call a converter, passing ``dropped`` where it accepts one."""
+    if dropped is not None and _takes_dropped(func):
+        return func(*args, dropped=dropped)
+    return func(*args)
+
+
+def convert_dpt(state_dict: Dict[str, torch.Tensor],
+                model: str,
+                part: str,
+                dropped: Optional[list] = None) -> Dict[str, torch.Tensor]:
+    """DPT pre-training weights -> ``model`` initialisation for ``part``.
+
+    Args:
+        state_dict (dict): DPT state dict (``backbone.*``, ``head.*``).
+        model (str): Target model, one of ``MODELS_TO_MODULES``.
+        part (str): One of ``PARTS``.
+        dropped (list, optional): Receives the keys the converter drops,
+            when it reports them.
+
+    Returns:
+        dict[str, Tensor]: The converted state dict.
+    """
+    if part not in PARTS:
+        raise ValueError(f'unknown part {part!r}; choose from {PARTS}')
+    return _call(
+        get_converter(model, 'convert_dpt'), (state_dict, part), dropped)
+
+
+def convert_supervised(state_dict: Dict[str, torch.Tensor],
+                       model: str,
+                       dropped: Optional[list] = None
+                       ) -> Dict[str, torch.Tensor]:
+    """Supervised ImageNet weights -> 6-channel ``model`` initialisation.
+
+    Args:
+        state_dict (dict): Supervised ImageNet state dict.
+        model (str): Target model, one of ``MODELS_TO_MODULES``.
+        dropped (list, optional): As in :func:`convert_dpt`.
+
+    Returns:
+        dict[str, Tensor]: The converted state dict.
+    """
+    return _call(
+        get_converter(model, 'convert_supervised'), (state_dict, ), dropped)
+
+
+def load_state_dict(path: str) -> Dict[str, torch.Tensor]:
+    """Read the weights of a checkpoint file.
+
+    Accepts an mmengine checkpoint (``state_dict``), the official
+    Swin / MatteFormer releases (``model``) or a bare state dict; a DDP
+    ``module.`` prefix is removed.
+
+    Args:
+        path (str): Checkpoint path.
+
+    Returns:
+        dict[str, Tensor]: The tensors.
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'checkpoint {path} does not exist')
+    from dpt_mm.utils import register_safe_globals
+    register_safe_globals()
+    try:
+        ckpt = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e:  # noqa: BLE001 - re-raised with the file name
+        raise ValueError(f'cannot read checkpoint {path}: {e}') from e
+    if isinstance(ckpt, dict):
+        for key in ('state_dict', 'model'):
+            if isinstance(ckpt.get(key), dict):
+                ckpt = ckpt[key]
+                break
+    if not isinstance(ckpt, dict) or not ckpt or not all(
+            isinstance(v, torch.Tensor) for v in ckpt.values()):
+        raise ValueError(f'{path} holds no state dict of tensors')
+    return OrderedDict(
+        (k[len('module.'):] if k.startswith('module.') else k, v)
+        for k, v in ckpt.items())
+
+
+def _tensor_ids(sd: Dict[str, torch.Tensor]) -> Dict[Tuple, str]:
+    return {(v.data_ptr(), v.numel(), v.dtype) if v.numel() else
+            ('empty', id(v)): k
+            for k, v in sd.items()}
+
+
+def diff_keys(src: Dict[str, torch.Tensor],
+              dst: Dict[str, torch.Tensor]) -> Tuple[List[str], List[str]]:
+    """Keys not carried over, by tensor identity.
+
+    Returns:
+        tuple[list[str], list[str]]: Input keys whose tensor is absent from
+        the output (dropped, or replaced by a transformed tensor), and output
+        keys whose tensor is new (transformed or initialised).
+    """
+    src_ids, dst_ids = _tensor_ids(src), _tensor_ids(dst)
+    dropped = [k for t, k in src_ids.items() if t not in dst_ids]
+    new = [k for t, k in dst_ids.items() if t not in src_ids]
+    return dropped, new
+
+
+def print_key_report(src: Dict[str, torch.Tensor],
+                     dst: Dict[str, torch.Tensor],
+                     reported: Optional[list] = None) -> List[str]:
+    """Print every dropped input key and every new output key.
+
+    Args:
+        src (dict): Input state dict.
+        dst (dict): Converted state dict.
+        reported (list, optional): The converter's own ``dropped`` list
+            (``key`` or ``(key, reason)``); without it, input keys whose
+            tensor is absent from the output are listed.
+
+    Returns:
+        list[str]: The dropped input keys.
+    """
+    ident_dropped, new = diff_keys(src, dst)
+    print(f'{len(src)} keys in, {len(dst)} keys out')
+    if reported is not None:
+        lines = [(r[0], r[1]) if isinstance(r, (tuple, list)) else (r, '')
+                 for r in reported]
+        print(f'{len(lines)} input keys dropped by the converter:')
+        for key, reason in lines:
+            print(f'  dropped: {key}' + (f' ({reason})' if reason else ''))
+        dropped = [k for k, _ in lines]
+    else:
+        dropped = ident_dropped
+        print(f'{len(dropped)} input keys not carried over '
+              '(dropped, or replaced by a transformed tensor):')
+        for k in dropped:
+            print(f'  dropped: {k}')
+    print(f'{len(new)} output keys with new tensors '
+          '(transformed or initialised):')
+    for k in new:
+        print(f'  new: {k}')
+    return dropped
+
+
+def save_state_dict(state_dict: Dict[str, torch.Tensor], path: str,
+                    meta: dict) -> None:
+    """Save ``dict(state_dict=..., meta=...)`` atomically (temp + rename)."""
+    from dpt_mm.utils import atomic_write
+
+    payload = dict(
+        state_dict=OrderedDict(
+            (k, v.detach().cpu().contiguous()) for k, v in state_dict.items()),
+        meta=meta)
+    atomic_write(path, lambda tmp: torch.save(payload, tmp))
+
+
+__all__ = [
+    'MODELS_TO_MODULES', 'PARTS', 'KINDS', 'get_converter', 'convert_dpt',
+    'convert_supervised', 'reports_dropped', 'load_state_dict', 'diff_keys',
+    'print_key_report', 'save_state_dict'
+]

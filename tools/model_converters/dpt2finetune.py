@@ -1,0 +1,52 @@
+"""Convert a DPT pre-training checkpoint into a fine-tuning initialisation.
+
+    python tools/model_converters/dpt2finetune.py DPT_CKPT OUT \
+        --model {matteformer,gca,mgmatting} --part {encoder,encoder+decoder}
+
+``--part encoder`` keeps the encoder only (Table 6 "encoder" rows);
+``encoder+decoder`` also maps the pre-trained ``MattingHead``. The output is
+written atomically as ``dict(state_dict=..., meta=...)``, loadable with
+``load_from`` / ``init_cfg=dict(type='Pretrained', checkpoint=OUT)``; every
+input key that is not carried over is printed.
+"""
+import argparse
+import os.path as osp
+import sys
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, ROOT)
+
+from dpt_mm.models.converters import (MODELS_TO_MODULES, PARTS,  # noqa: E402
+                                      convert_dpt, load_state_dict,
+                                      print_key_report, reports_dropped,
+                                      save_state_dict)
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('src', help='DPT checkpoint (mmengine .pth)')
+    parser.add_argument('dst', help='output checkpoint path')
+    parser.add_argument(
+        '--model', required=True, choices=sorted(MODELS_TO_MODULES))
+    parser.add_argument('--part', default='encoder', choices=PARTS)
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    """Run the conversion."""
+    args = parse_args(argv)
+    src = load_state_dict(args.src)
+    dropped = [] if reports_dropped(args.model, 'convert_dpt') else None
+    dst = convert_dpt(src, args.model, args.part, dropped=dropped)
+    print_key_report(src, dst, dropped)
+    save_state_dict(
+        dst, args.dst,
+        dict(source=osp.abspath(args.src), model=args.model, part=args.part,
+             converter='dpt2finetune'))
+    print(f'saved {args.dst}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
