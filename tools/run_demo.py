@@ -52,6 +52,19 @@ def latest_checkpoint(work_dir: str) -> str:
     return max(ckpts, key=lambda p: int(osp.basename(p)[5:-4]))
 
 
+def train_losses(work_dir: str) -> tuple:
+    """First and last logged training loss of a work dir's newest run."""
+    logs = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data',
+                                     'scalars.json')))
+    if not logs:
+        return float('nan'), float('nan')
+    with open(logs[-1]) as f:
+        losses = [
+            rec['loss'] for rec in map(json.loads, f) if 'loss' in rec
+        ]
+    return (losses[0], losses[-1]) if losses else (float('nan'), ) * 2
+
+
 def make_picture(data_root: str, rows: dict, out: str, num: int = 4) -> None:
     """Grid of merged | trimap | GT alpha | one column per row of ``rows``.
 
@@ -133,7 +146,7 @@ def main() -> None:
         'encoder+decoder'
     ], init)
 
-    results, alpha_dirs = {}, {}
+    results, alpha_dirs, losses = {}, {}, {}
     for row, load_from in (('random init', None), ('DPT init', init)):
         tag = 'random' if load_from is None else 'dpt'
         ft_dir = osp.join(work, f'finetune_{tag}')
@@ -154,19 +167,25 @@ def main() -> None:
         ], metrics)
         with open(metrics) as f:
             results[row] = json.load(f)
+        losses[row] = train_losses(ft_dir)
 
     picture = osp.join(work, 'predictions.png')
     make_picture(osp.join(ROOT, DATA, 'comp1k'), alpha_dirs, picture)
 
     print('\nDemo Composition-1k-style test set (8 images), tiny MatteFormer,'
           ' same budget and seed:')
-    print(f'{"init":<12}{"SAD":>10}{"MSE(1e-3)":>12}{"Grad":>10}{"Conn":>10}')
+    print(f'{"init":<12}{"SAD":>10}{"MSE(1e-3)":>12}{"Grad":>10}{"Conn":>10}'
+          f'{"train loss first -> last":>28}')
     for row, m in results.items():
         vals = {k.split('/')[-1]: v for k, v in m.items()}
+        first, last = losses[row]
         print(f'{row:<12}{vals.get("SAD", float("nan")):>10.3f}'
               f'{vals.get("MSE", float("nan")) * 1e3:>12.3f}'
               f'{vals.get("Grad", float("nan")):>10.3f}'
-              f'{vals.get("Conn", float("nan")):>10.3f}')
+              f'{vals.get("Conn", float("nan")):>10.3f}'
+              f'{first:>19.3f} -> {last:.3f}')
+    print('(SAD, Grad and Conn divided by 1000 as in the papers; '
+          'official DIM definitions)')
     print(f'\npicture: {osp.relpath(picture, ROOT)}')
     print('step times (s): ' + ', '.join(f'{k} {v:.0f}'
                                         for k, v in timings.items()))

@@ -8,7 +8,6 @@ alpha as an 8-bit PNG named like the input image, ready for
 ``tools/evaluate_mattes.py`` or the official MATLAB evaluation.
 """
 import argparse
-import json
 import os
 import os.path as osp
 
@@ -16,7 +15,6 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from dpt_mm.utils.dist import prepare_cpu_distributed
-from dpt_mm.utils.io import atomic_write
 
 
 def parse_args() -> argparse.Namespace:
@@ -64,21 +62,15 @@ def main() -> None:
                                 osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
     cfg.resume = False
+    hooks = list(cfg.get('custom_hooks', []))
     if args.save_alpha:
-        hooks = list(cfg.get('custom_hooks', []))
         hooks.append(dict(type='SaveAlphaHook', out_dir=args.save_alpha))
-        cfg.custom_hooks = hooks
+    if args.out_metrics:
+        hooks.append(dict(type='DumpMetricsHook', out_file=args.out_metrics))
+    cfg.custom_hooks = hooks
     prepare_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
-    metrics = runner.test()
-    if args.out_metrics and runner.rank == 0:
-        text = json.dumps({k: float(v) for k, v in metrics.items()}, indent=2)
-
-        def _write(tmp: str) -> None:
-            with open(tmp, 'w') as f:
-                f.write(text + '\n')
-
-        atomic_write(args.out_metrics, _write)
+    runner.test()
 
 
 if __name__ == '__main__':

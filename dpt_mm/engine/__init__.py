@@ -1,3 +1,3 @@
-from .hooks import SaveAlphaHook
+from .hooks import DumpMetricsHook, SaveAlphaHook
 
-__all__ = ['SaveAlphaHook']
+__all__ = ['DumpMetricsHook', 'SaveAlphaHook']

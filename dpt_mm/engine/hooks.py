@@ -1,4 +1,5 @@
 """Hooks of dpt-mm."""
+import json
 import os
 import os.path as osp
 from typing import Optional, Sequence
@@ -7,7 +8,7 @@ import numpy as np
 from mmengine.hooks import Hook
 
 from dpt_mm.registry import HOOKS
-from dpt_mm.utils.io import atomic_imwrite
+from dpt_mm.utils.io import atomic_imwrite, atomic_write
 
 
 @HOOKS.register_module()
@@ -45,3 +46,34 @@ class SaveAlphaHook(Hook):
                 'trimap_path') or f'{batch_idx:06d}'
             name = osp.splitext(osp.basename(src))[0] + '.png'
             atomic_imwrite(pred, osp.join(self.out_dir, name))
+
+
+@HOOKS.register_module()
+class DumpMetricsHook(Hook):
+    """Write the metrics of the test loop to a JSON file (atomically).
+
+    mmagic's ``MultiTestLoop`` does not return its metrics from
+    ``runner.test()``, so they are taken where every loop hands them to the
+    hooks: ``after_test_epoch``.
+
+    Args:
+        out_file (str): JSON file to write, ``{metric name: value}``.
+    """
+
+    priority = 'LOW'
+
+    def __init__(self, out_file: str) -> None:
+        self.out_file = out_file
+
+    def after_test_epoch(self, runner, metrics: Optional[dict] = None) -> None:
+        """Dump the metrics on rank 0."""
+        if runner.rank != 0 or metrics is None:
+            return
+        text = json.dumps({k: float(v)
+                           for k, v in metrics.items()}, indent=2) + '\n'
+
+        def _write(tmp: str) -> None:
+            with open(tmp, 'w') as f:
+                f.write(text)
+
+        atomic_write(self.out_file, _write)
