@@ -3,7 +3,8 @@
 # installs the pinned stack of requirements/constraints.txt.
 #
 # mmcv 2.1.0 with compiled ops has no wheel for torch 2.14, so it is built from
-# source once and the wheel is cached outside the repository in
+# source once (bypassing pip's own wheel cache, which does not know which torch
+# a wheel was built against) and the wheel is cached outside the repository in
 # ${DPT_MM_CACHE:-~/.cache/dpt_mm}/wheels/<mmcv>-torch<torch>-<cpu|cuda>/.
 # GPU users: `FORCE_CUDA=1 tools/install/install.sh` builds mmcv's CUDA ops too
 # (needs nvcc matching torch's CUDA); the cache key then ends in -cuda.
@@ -28,7 +29,7 @@ log() { echo "[install] $*" >&2; }
 # A stamp of everything that decides the install: skip work when unchanged.
 stamp_of() {
   cat "$CONSTRAINTS" "$ROOT/requirements/runtime.txt" \
-      "$ROOT/requirements/tests.txt" "$ROOT/setup.py" \
+      "$ROOT/requirements/tests.txt" "$ROOT/setup.py" "${BASH_SOURCE[0]}" \
     | sha256sum | cut -d' ' -f1
   echo "$FLAVOUR"
 }
@@ -59,7 +60,8 @@ if ! "$VENV/bin/python" -c "import mmcv, mmcv.ops; assert mmcv.__version__ == '$
     # mmcv's setup.py forces -std=c++17; torch >= 2.10 headers need C++20.
     DPT_REAL_CXX="${CXX:-g++}" CXX="$ROOT/tools/install/cxx20.sh" \
       MMCV_WITH_OPS=1 MAX_JOBS="${MAX_JOBS:-2}" \
-      "${PIP[@]}" wheel --no-build-isolation --no-deps -c "$CONSTRAINTS" \
+      "${PIP[@]}" wheel --no-build-isolation --no-deps --no-cache-dir \
+      -c "$CONSTRAINTS" \
       -w "$TMP_WHEELS" "mmcv==$MMCV_VERSION"
     mkdir -p "$WHEEL_DIR"
     # move into place only once the wheel is complete
