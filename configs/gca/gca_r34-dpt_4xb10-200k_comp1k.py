@@ -1,0 +1,15 @@
+# GCA Matting (ResNet-34-D) on Composition-1k initialised with the DPT
+# pre-trained encoder (configs/dpt_r34_in1k.py). Make the checkpoint with
+#   python tools/model_converters/dpt2finetune.py \
+#       work_dirs/dpt_r34_in1k/epoch_100.pth \
+#       checkpoints/dpt_r34_in1k_gca-encoder.pth --model gca --part encoder
+# (dpt_mm.models.converters.resnet.convert_dpt). The rest of the network is
+# randomly initialised; the recipe is mmagic's, unchanged.
+_base_ = 'mmagic::gca/gca_r34_4xb10-200k_comp1k.py'
+custom_imports = dict(imports=['dpt_mm'], allow_failed_imports=False)
+
+experiment_name = 'gca_r34-dpt_4xb10-200k_comp1k'
+work_dir = f'./work_dirs/{experiment_name}'
+
+model = dict(backbone=dict(encoder=dict(init_cfg=None)))
+load_from = 'checkpoints/dpt_r34_in1k_gca-encoder.pth'

@@ -1,0 +1,10 @@
+# GCA Matting (ResNet-34-D) on Composition-1k from random initialisation.
+# mmagic's recipe unchanged except the encoder initialisation (DPT Table 3,
+# "random" row for GCA).
+_base_ = 'mmagic::gca/gca_r34_4xb10-200k_comp1k.py'
+custom_imports = dict(imports=['dpt_mm'], allow_failed_imports=False)
+
+experiment_name = 'gca_r34-random_4xb10-200k_comp1k'
+work_dir = f'./work_dirs/{experiment_name}'
+
+model = dict(backbone=dict(encoder=dict(init_cfg=None)))

@@ -1,0 +1,17 @@
+# GCA Matting (ResNet-34-D) on Composition-1k initialised from the
+# ImageNet-supervised ResNet-34-D of GCA-Matting (mmagic's own recipe; the
+# trimap filters of the stem are zeroed by mmagic's ResNetEnc.init_weights).
+# An equivalent offline conversion: dpt_mm.models.converters.resnet.
+# convert_supervised(ckpt, model='gca') + load_from.
+_base_ = 'mmagic::gca/gca_r34_4xb10-200k_comp1k.py'
+custom_imports = dict(imports=['dpt_mm'], allow_failed_imports=False)
+
+experiment_name = 'gca_r34-supervised_4xb10-200k_comp1k'
+work_dir = f'./work_dirs/{experiment_name}'
+
+model = dict(
+    backbone=dict(
+        encoder=dict(
+            init_cfg=dict(
+                type='Pretrained',
+                checkpoint='open-mmlab://mmedit/res34_en_nomixup'))))

@@ -1,0 +1,23 @@
+# GCA Matting with a ResNet-50 encoder (torchvision layout) on
+# Composition-1k, initialised from an ImageNet-supervised ResNet-50
+# (DPT Table 8). Make the checkpoint with
+#   dpt_mm.models.converters.resnet.convert_supervised(ckpt, 'gca_r50')
+# (Python API; the CLI does not list gca_r50 yet), e.g. from
+# torchvision's resnet50 or mmpretrain's resnet50_8xb32_in1k.
+# The decoder, losses, data and schedule are mmagic's GCA-R34 recipe.
+_base_ = 'mmagic::gca/gca_r34_4xb10-200k_comp1k.py'
+custom_imports = dict(imports=['dpt_mm'], allow_failed_imports=False)
+
+experiment_name = 'gca_r50-supervised_4xb10-200k_comp1k'
+work_dir = f'./work_dirs/{experiment_name}'
+
+model = dict(
+    backbone=dict(
+        encoder=dict(
+            _delete_=True,
+            type='ResGCABottleneckEncoder',
+            depth=50,
+            in_channels=6,
+            out_channels=512,
+            with_spectral_norm=True)))
+load_from = 'checkpoints/resnet50_in1k_gca-r50.pth'

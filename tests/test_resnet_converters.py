@@ -1,0 +1,302 @@
+# Copyright (c) dpt-mm contributors. All rights reserved.
+"""Round trips of dpt_mm.models.converters.resnet (DPT / supervised ->
+GCA, MG Matting, GCA-R50)."""
+import copy
+import os.path as osp
+import re
+
+import pytest
+import torch
+import torch.nn.functional as F
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
+import dpt_mm  # noqa: F401
+from dpt_mm.models.converters.resnet import (convert_dpt, convert_supervised,
+                                             expand_in_channels)
+from dpt_mm.registry import MODELS
+
+init_default_scope('mmagic')
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+DPT_CFG = osp.join(ROOT, 'configs', 'dpt_r34_in1k.py')
+MG_CFG = osp.join(ROOT, 'configs', 'mgmatting',
+                  'mgmatting_r34-random_4xb10-200k_comp1k.py')
+GCA_CFG = osp.join(ROOT, 'configs', 'gca',
+                   'gca_r34-random_4xb10-200k_comp1k.py')
+GCA50_CFG = osp.join(ROOT, 'configs', 'gca',
+                     'gca_r50-supervised_4xb10-200k_comp1k.py')
+
+
+def build(path, **overrides):
+    cfg = copy.deepcopy(Config.fromfile(path).model.to_dict())
+    cfg.update(overrides)
+    torch.manual_seed(0)
+    return MODELS.build(cfg)
+
+
+def randomise(model):
+    """Random values in every parameter and BN buffer, so that copies are
+    detectable (default inits are full of 0s and 1s)."""
+    g = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        for name, t in model.state_dict().items():
+            if t.dtype.is_floating_point:
+                t.copy_(torch.rand(t.shape, generator=g) + 0.5)
+    return model
+
+
+@pytest.fixture(scope='module')
+def dpt_state():
+    model = randomise(build(DPT_CFG))
+    return {'state_dict': model.state_dict(), 'meta': {}}, model
+
+
+def load_report(model, state):
+    """``load_state_dict(strict=False)`` then ``strict=True`` on the model's
+    own state updated with ``state``; returns the target keys that
+    ``state`` does not set."""
+    _, unexpected = model.load_state_dict(state, strict=False)
+    assert unexpected == []
+    full = model.state_dict()
+    for k, v in state.items():
+        assert full[k].shape == v.shape, k
+        full[k] = v
+    model.load_state_dict(full, strict=True)
+    loaded = model.state_dict()
+    for k, v in state.items():
+        assert torch.equal(loaded[k], v), k
+    return set(loaded) - set(state)
+
+
+def test_dpt_to_mgmatting_encoder_decoder_is_exact(dpt_state):
+    ckpt, dpt = dpt_state
+    dropped = []
+    state = convert_dpt(ckpt, 'encoder+decoder', 'mgmatting', dropped)
+    assert dropped == []
+    mg = build(MG_CFG, neck=None)  # DPT has no ASPP: compare without it
+    missing = load_report(mg, state)
+    assert missing == set()
+    mg.eval(), dpt.eval()
+    x = torch.randn(1, 6, 64, 64)
+    with torch.no_grad():
+        ref = dpt.head(dpt.extract_feat(x))
+        out = mg._forward(x)
+    for k in ref:
+        torch.testing.assert_close(out[k], ref[k], rtol=0, atol=0)
+
+
+def test_dpt_to_mgmatting_encoder_only(dpt_state):
+    ckpt, _ = dpt_state
+    dropped = []
+    state = convert_dpt(ckpt['state_dict'], 'encoder', 'mgmatting', dropped)
+    assert all(k.startswith('backbone.') for k in state)
+    assert dropped and all(k.startswith('head.') for k in dropped)
+    n_head = sum(1 for k in ckpt['state_dict'] if k.startswith('head.'))
+    assert len(dropped) == n_head
+    mg = build(MG_CFG)
+    missing = load_report(mg, state)
+    # everything but the encoder stays as initialised
+    assert missing == {
+        k
+        for k in mg.state_dict() if k.startswith(('neck.', 'head.'))
+    }
+
+
+def test_dpt_to_gca(dpt_state):
+    ckpt, dpt = dpt_state
+    dropped = []
+    state = convert_dpt(ckpt, 'encoder+decoder', 'gca', dropped)
+    # only the refine heads have no GCA counterpart
+    assert dropped and all(
+        re.match(r'^head\.refine_OS(1|4|8)\.', k) for k in dropped)
+    gca = build(GCA_CFG)
+    missing = load_report(gca, state)
+    left = {re.sub(r'\..*', '', k.split('.', 2)[2]) for k in missing}
+    assert left == {'guidance_head', 'gca', 'conv2'}, left
+    gca.eval(), dpt.eval()
+    enc = gca.backbone.encoder
+    x = torch.randn(1, 6, 64, 64)
+    with torch.no_grad():
+        # stem + first stage: identical encoder weights, identical function
+        ref1, ref2 = dpt.backbone(x)[:2]
+        x1 = enc.conv2(enc.conv1(x))
+        torch.testing.assert_close(x1, ref1)
+        torch.testing.assert_close(enc.layer1(enc.conv3(x1)), ref2)
+        for i, f in enumerate((x, ref1, ref2)):
+            torch.testing.assert_close(enc.shortcut[i](f),
+                                       dpt.head.shortcut[i](f))
+        # transposed convs: u / v re-estimated so that sigma is the true
+        # spectral norm in mmcv's (dim=1) layout
+        conv = gca.backbone.decoder.layer4[0].conv1.conv
+        w = conv.weight_orig
+        sigma = conv.weight_u @ w.transpose(0, 1).reshape(
+            w.shape[1], -1) @ conv.weight_v
+        true = torch.linalg.matrix_norm(
+            w.transpose(0, 1).reshape(w.shape[1], -1), ord=2)
+        torch.testing.assert_close(sigma, true, rtol=1e-3, atol=0)
+
+
+def test_dpt_to_gca_encoder_only(dpt_state):
+    ckpt, _ = dpt_state
+    state = convert_dpt(ckpt, 'encoder', 'gca')
+    gca = build(GCA_CFG)
+    missing = load_report(gca, state)
+    assert not any(
+        re.match(r'backbone\.encoder\.(conv[123]|layer[1-4])\.', k)
+        for k in missing)
+    assert any(k.startswith('backbone.encoder.shortcut.') for k in missing)
+
+
+def official_resnet_d(model_enc):
+    """Rename a ``ResNetEnc`` state dict to GCA-Matting's official names
+    (written independently of the converter, from resnet_enc.py of
+    GCA-Matting / MG Matting)."""
+    out = {}
+    for k, v in model_enc.state_dict().items():
+        k = k.replace('layer4.', 'layer_bottleneck.')
+        k = re.sub(r'^conv([123])\.bn\.', r'bn\1.', k)
+        k = re.sub(r'\.conv([12])\.bn\.', r'.bn\1.', k)
+        k = k.replace('interpolation.1.bn.', 'downsample.2.')
+        k = k.replace('interpolation.1.conv.', 'downsample.1.conv.')
+        k = k.replace('.conv.weight_orig', '.module.weight_bar')
+        k = k.replace('.conv.weight_u', '.module.weight_u')
+        k = k.replace('.conv.weight_v', '.module.weight_v')
+        out['module.' + k] = v
+    out['module.fc.weight'] = torch.randn(1000, 512)
+    out['module.fc.bias'] = torch.randn(1000)
+    return {'state_dict': out}
+
+
+@pytest.mark.parametrize('model,fmt', [('mgmatting', 'official'),
+                                       ('gca', 'official'),
+                                       ('mgmatting', 'mmagic')])
+def test_supervised_resnet34d(model, fmt):
+    """GCA-Matting's ImageNet ResNet-34-D, with its official key names
+    (verified against GCA-Matting / MG Matting's resnet_enc.py: same 256 keys
+    and shapes) or mmagic's ``ResNetEnc`` names."""
+    rgb = randomise(
+        MODELS.build(
+            dict(
+                type='MattingResNetEnc', in_channels=3,
+                layers=(3, 4, 4, 2)))).eval()
+    if fmt == 'official':
+        ckpt = official_resnet_d(rgb)
+    else:
+        ckpt = {'state_dict': dict(rgb.state_dict())}
+        ckpt['state_dict']['module.fc.weight'] = torch.randn(1000, 512)
+        ckpt['state_dict']['module.fc.bias'] = torch.randn(1000)
+    dropped = []
+    state = convert_supervised(ckpt, model, dropped)
+    assert sorted(dropped) == ['module.fc.bias', 'module.fc.weight']
+    target = build(MG_CFG if model == 'mgmatting' else GCA_CFG).eval()
+    missing = load_report(target, state)
+    enc = target.backbone if model == 'mgmatting' else target.backbone.encoder
+    prefix = 'backbone.' if model == 'mgmatting' else 'backbone.encoder.'
+    assert not any(
+        re.match(prefix.replace('.', r'\.') + r'(conv[123]|layer[1-4])\.', k)
+        for k in missing)
+    assert len(state) == len(ckpt['state_dict']) - 2
+    # the 6-channel stem computes the RGB stem's function: trimap filters
+    # are 0 and sigma is unchanged (zero-padded v)
+    x = torch.randn(2, 6, 32, 32)
+    with torch.no_grad():
+        torch.testing.assert_close(enc.conv1(x), rgb.conv1(x[:, :3]))
+        if model == 'mgmatting':
+            torch.testing.assert_close(enc(x)[-1], rgb(x[:, :3])[-1])
+
+
+def test_expand_in_channels_keeps_sigma():
+    conv = torch.nn.utils.spectral_norm(torch.nn.Conv2d(3, 8, 3))
+    conv.train()
+    conv(torch.randn(1, 3, 8, 8))  # one power iteration
+    state = {'c.' + k: v.clone() for k, v in conv.state_dict().items()}
+    expand_in_channels(state, 'c.', spectral=True)
+    assert state['c.weight_orig'].shape == (8, 6, 3, 3)
+    assert state['c.weight_v'].shape == (54, )
+    big = torch.nn.utils.spectral_norm(torch.nn.Conv2d(6, 8, 3)).eval()
+    big.load_state_dict({k[2:]: v for k, v in state.items()})
+    conv.eval()
+    x = torch.randn(1, 6, 8, 8)
+    with torch.no_grad():
+        torch.testing.assert_close(big(x), conv(x[:, :3]))
+
+
+@pytest.fixture(scope='module')
+def tv_resnet50_state():
+    import torchvision
+    torch.manual_seed(0)
+    return torchvision.models.resnet50(weights=None).state_dict()
+
+
+@pytest.fixture(scope='module')
+def gca_r50():
+    return build(GCA50_CFG).eval()
+
+
+@pytest.mark.parametrize('fmt', ['torchvision', 'mmpretrain', 'densecl'])
+def test_supervised_resnet50(fmt, tv_resnet50_state, gca_r50):
+    tv = tv_resnet50_state
+    if fmt == 'torchvision':
+        ckpt, extra = tv, ['fc.bias', 'fc.weight']
+    elif fmt == 'mmpretrain':
+        ckpt = {
+            'state_dict': {('head.' if k.startswith('fc') else 'backbone.') +
+                           k: v
+                           for k, v in tv.items()}
+        }
+        extra = ['head.fc.bias', 'head.fc.weight']
+    else:  # MoCo-style DenseCL training checkpoint
+        sd = {}
+        for k, v in tv.items():
+            if not k.startswith('fc'):
+                sd['module.encoder_q.' + k] = v
+                sd['module.encoder_k.' + k] = v
+        sd['module.queue'] = torch.randn(128, 16)
+        ckpt, extra = {'state_dict': sd}, None
+    dropped = []
+    state = convert_supervised(ckpt, 'gca_r50', dropped)
+    if extra is not None:
+        assert sorted(dropped) == extra
+    else:
+        assert 'module.queue' in dropped
+        assert all(
+            'encoder_k' in k or k == 'module.queue' for k in dropped)
+        assert len(dropped) == len(tv) - 2 + 1
+    gca = gca_r50
+    missing = load_report(gca, state)
+    assert not any(k.startswith('backbone.encoder.resnet.') for k in missing)
+    r = gca.backbone.encoder.resnet
+    x = torch.randn(1, 6, 32, 32)
+    w = tv['conv1.weight']
+    with torch.no_grad():
+        torch.testing.assert_close(
+            r.conv1(x), F.conv2d(x[:, :3], w, stride=2, padding=3))
+
+
+def test_gca_r50_forward_shape(gca_r50):
+    gca = gca_r50
+    x = torch.randn(1, 6, 64, 64)
+    x[:, 3:] = 0
+    x[:, 4, 16:48, 16:48] = 1  # unknown
+    x[:, 3][x[:, 4] == 0] = 1
+    with torch.no_grad():
+        alpha = gca(x, mode='tensor')
+    assert alpha.shape == (1, 1, 64, 64)
+    assert alpha.min() >= 0 and alpha.max() <= 1
+
+
+def test_errors():
+    import torchvision
+    tv34 = torchvision.models.resnet34(weights=None).state_dict()
+    with pytest.raises(ValueError, match='torchvision-layout'):
+        convert_supervised(tv34, 'gca')
+    with pytest.raises(ValueError, match='part must be one of'):
+        convert_dpt({'backbone.x': torch.zeros(1)}, 'decoder', 'gca')
+    with pytest.raises(ValueError, match='model must be one of'):
+        convert_supervised(tv34, 'dim')
+    with pytest.raises(ValueError, match='no "backbone." keys'):
+        convert_dpt({'head.x': torch.zeros(1)}, 'encoder', 'mgmatting')
+    with pytest.raises(ValueError, match='only part="encoder"'):
+        convert_dpt({'backbone.conv1.weight': torch.zeros(64, 3, 7, 7)},
+                    'encoder+decoder', 'gca_r50')
