@@ -31,7 +31,6 @@ import multiprocessing as mp
 import os
 import os.path as osp
 import sys
-import tempfile
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
@@ -39,6 +38,7 @@ import numpy as np
 
 from dpt_mm.evaluation.functional import (METRIC_KEYS, compute_all,
                                           count_unknown, is_masked)
+from dpt_mm.utils.io import atomic_write
 
 IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
 MASK_MODES = ('apply', 'check', 'none')
@@ -259,19 +259,13 @@ def format_table(per_image: Dict[str, dict],
 
 def write_json_atomic(path: str, payload: dict) -> None:
     """Write ``payload`` to ``path`` through a temporary file + rename."""
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        prefix='.' + osp.basename(path) + '.', suffix='.tmp', dir=folder)
-    try:
-        with os.fdopen(fd, 'w') as f:
+
+    def _write(tmp: str) -> None:
+        with open(tmp, 'w') as f:
             json.dump(payload, f, indent=1, sort_keys=True)
             f.write('\n')
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
+
+    atomic_write(path, _write)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -9,11 +9,12 @@ and ``os.replace`` so that an output file is either complete or absent.
 """
 import os
 import os.path as osp
-import tempfile
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
+
+from dpt_mm.utils.io import atomic_imwrite
 
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 
@@ -115,10 +116,6 @@ def read_gray_map(path: str, what: str = 'trimap') -> np.ndarray:
 def atomic_write_image(path: str, img: np.ndarray) -> None:
     """Write an image so that ``path`` is either complete or untouched.
 
-    The image is encoded in memory (format from the extension of ``path``),
-    written to a temporary file in the same folder, flushed to disk and moved
-    over ``path`` with ``os.replace`` (atomic on POSIX and Windows).
-
     Args:
         path (str): Output file; its folder is created if needed.
         img (np.ndarray): Image in OpenCV layout (HxW, HxWx3 BGR or HxWx4
@@ -127,27 +124,7 @@ def atomic_write_image(path: str, img: np.ndarray) -> None:
     Raises:
         ValueError: When OpenCV cannot encode the image in that format.
     """
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    ext = osp.splitext(path)[1]
-    try:
-        ok, encoded = cv2.imencode(ext, img)
-    except cv2.error as err:
-        raise ValueError(f'{path}: cannot encode the image ({err})') from err
-    if not ok:
-        raise ValueError(f'{path}: cannot encode the image as {ext!r}')
-    fd, tmp = tempfile.mkstemp(
-        prefix=f'.{osp.basename(path)}.', suffix='.tmp', dir=folder)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            f.write(encoded.tobytes())
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
+    atomic_imwrite(img, path)
 
 
 def _list_images(folder: str) -> Dict[str, str]:
