@@ -334,14 +334,22 @@ def demo_root(tmp_path_factory):
 
 
 def _demo_cfg(demo_root):
+    import shutil
+    import tempfile
+
     from mmengine.config import Config
-    path = osp.join(ROOT, 'configs', '_base_', 'datasets', 'demo_comp1k.py')
-    text = open(path).read()
+    folder = osp.join(ROOT, 'configs', '_base_', 'datasets')
+    text = open(osp.join(folder, 'demo_comp1k.py')).read()
     line = "data_root = 'data/demo/comp1k'"
     assert line in text
-    # the same config with its data root on the temporary demo copy
-    return Config.fromstring(
-        text.replace(line, f'data_root = {demo_root!r}'), '.py')
+    # the same config with its data root on the temporary demo copy, next
+    # to a copy of the base it inherits
+    tmp = tempfile.mkdtemp()
+    shutil.copy(osp.join(folder, 'comp1k_mg.py'), tmp)
+    path = osp.join(tmp, 'demo_comp1k.py')
+    with open(path, 'w') as f:
+        f.write(text.replace(line, f'data_root = {demo_root!r}'))
+    return Config.fromfile(path)
 
 
 def test_demo_config_train_pipeline_end_to_end(demo_root):
