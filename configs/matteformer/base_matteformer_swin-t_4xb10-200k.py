@@ -10,10 +10,12 @@
 # uses 10k); the PRM warm-up follows the lr warm-up as in the official
 # trainer. The official adaptive gradient clipping has no MMEngine
 # equivalent and is not used.
-_base_ = ['../_base_/default_runtime.py']
+_base_ = [
+    '../_base_/default_runtime.py',
+    '../_base_/schedules/matting_adam_4xb10-200k.py'
+]
 
-max_iters = 200_000
-warmup_iters = 5_000
+warmup_iters = 5_000  # also the PRM warm-up
 
 model = dict(
     type='MatteFormer',
@@ -49,33 +51,7 @@ model = dict(
         self_refine_width1=30,
         self_refine_width2=15))
 
-train_cfg = dict(
-    type='IterBasedTrainLoop', max_iters=max_iters, val_interval=10_000)
-val_cfg = dict(type='MultiValLoop')
-test_cfg = dict(type='MultiTestLoop')
-
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='Adam', lr=1e-3, betas=(0.5, 0.999)))
-param_scheduler = [
-    dict(
-        type='LinearLR',
-        start_factor=1.0 / warmup_iters,
-        by_epoch=False,
-        begin=0,
-        end=warmup_iters),
-    dict(
-        type='CosineAnnealingLR',
-        T_max=max_iters - warmup_iters,
-        eta_min=0,
-        by_epoch=False,
-        begin=warmup_iters,
-        end=max_iters)
-]
-
 default_hooks = dict(
     logger=dict(interval=100),
     checkpoint=dict(by_epoch=False, interval=10_000, max_keep_ckpts=3))
 log_processor = dict(by_epoch=False)
-# total batch 40 = 4 GPUs x 10 (batch 10 per GPU from the dataset base)
-auto_scale_lr = dict(enable=False, base_batch_size=40)

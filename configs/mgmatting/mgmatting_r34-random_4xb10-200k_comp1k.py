@@ -7,14 +7,14 @@
 # Laplacian with weights 1 : 1 : 1. (MG Matting's adaptive gradient clipping
 # has no MMEngine equivalent and is not used.)
 _base_ = [
-    '../_base_/datasets/comp1k_mg.py', '../_base_/default_runtime.py'
+    '../_base_/datasets/comp1k_mg.py', '../_base_/default_runtime.py',
+    '../_base_/schedules/matting_adam_4xb10-200k.py'
 ]
 
 experiment_name = 'mgmatting_r34-random_4xb10-200k_comp1k'
 work_dir = f'./work_dirs/{experiment_name}'
 
-max_iters = 200_000
-warmup_iters = 10_000
+warmup_iters = 10_000  # MG Matting's; also the PRM warm-up
 
 model = dict(
     type='MGMatting',
@@ -45,35 +45,19 @@ model = dict(
         size_divisor=32,
         refine_widths=(30, 15)))
 
-train_cfg = dict(
-    type='IterBasedTrainLoop',
-    max_iters=max_iters,
-    val_interval=10_000)
-val_cfg = dict(type='MultiValLoop')
-test_cfg = dict(type='MultiTestLoop')
-
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='Adam', lr=1e-3, betas=(0.5, 0.999)))
+# the shared schedule with MG Matting's 10k warm-up
 param_scheduler = [
     dict(
-        type='LinearLR',
+        _base_.param_scheduler[0],
         start_factor=1.0 / warmup_iters,
-        by_epoch=False,
-        begin=0,
         end=warmup_iters),
     dict(
-        type='CosineAnnealingLR',
-        T_max=max_iters - warmup_iters,
-        eta_min=0,
-        by_epoch=False,
-        begin=warmup_iters,
-        end=max_iters)
+        _base_.param_scheduler[1],
+        T_max=_base_.max_iters - warmup_iters,
+        begin=warmup_iters),
 ]
 
 default_hooks = dict(
     logger=dict(interval=100),
     checkpoint=dict(by_epoch=False, interval=10_000, max_keep_ckpts=3))
 log_processor = dict(by_epoch=False)
-# total batch 40 = 4 GPUs x 10
-auto_scale_lr = dict(enable=False, base_batch_size=40)
