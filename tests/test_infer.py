@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from mmengine.config import Config
 
 import dpt_mm  # noqa: F401  (registers dpt_mm and mmagic modules)
 from dpt_mm.apis import (DPTMattingInferencer, MattingInputError,
@@ -25,21 +26,10 @@ from dpt_mm.apis import matting_ops
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
-TEST_PIPELINE = [
-    dict(
-        type='LoadImageFromFile',
-        key='alpha',
-        color_type='grayscale',
-        save_original_img=True),
-    dict(
-        type='LoadImageFromFile',
-        key='trimap',
-        color_type='grayscale',
-        save_original_img=True),
-    dict(type='LoadImageFromFile', key='merged'),
-    dict(type='FormatTrimap', to_onehot=True),
-    dict(type='PackInputs'),
-]
+# the project's Composition-1k test pipeline, as the configs use it
+TEST_PIPELINE = Config.fromfile(
+    osp.join(ROOT, 'configs', '_base_', 'datasets',
+             'comp1k_mg.py')).to_dict()['test_pipeline']
 
 
 def tiny_gca_cfg() -> dict:

@@ -463,23 +463,10 @@ def _pack_test_sample(tmp_path, h=50, w=70, seed=0):
     for name, img in dict(merged=merged, trimap=trimap, alpha=alpha).items():
         paths[name] = str(tmp_path / f'{name}.png')
         cv2.imwrite(paths[name], img)
-    pipeline = Compose([
-        TRANSFORMS.build(t) for t in [
-            dict(
-                type='LoadImageFromFile',
-                key='alpha',
-                color_type='grayscale',
-                save_original_img=True),
-            dict(
-                type='LoadImageFromFile',
-                key='trimap',
-                color_type='grayscale',
-                save_original_img=True),
-            dict(type='LoadImageFromFile', key='merged'),
-            dict(type='FormatTrimap', to_onehot=True),
-            dict(type='PackInputs'),
-        ]
-    ])
+    from mmengine.config import Config
+    test_pipeline = Config.fromfile(
+        str(REPO / 'configs/_base_/datasets/comp1k_mg.py')).test_pipeline
+    pipeline = Compose([TRANSFORMS.build(t) for t in test_pipeline])
     sample = pipeline(
         dict(
             merged_path=paths['merged'],
