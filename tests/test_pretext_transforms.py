@@ -448,3 +448,71 @@ def test_resize_crop_affine_equals_mmagic_chain():
             outside_seen += 1
             assert out[pulled].any(axis=-1).all()
     assert outside_seen >= 1
+
+
+def test_resize_crop_affine_params_bit_identical_to_mmagic():
+    from mmagic.datasets.transforms import RandomAffine
+
+    from dpt_mm.datasets.transforms import ResizeCropAffine
+    for kwargs in (dict(degrees=30, scale=(0.8, 1.25), shear=10,
+                        flip_ratio=0.5),
+                   dict(degrees=(-5, 20), translate=(0.1, 0.2), shear=None,
+                        flip_ratio=0.3),
+                   dict(degrees=0, scale=None, flip_ratio=0.0)):
+        ours = ResizeCropAffine(keys=['fg'], **kwargs)
+        ref = RandomAffine(keys=['fg'], **kwargs)
+        for seed in range(20):
+            np.random.seed(seed)
+            got = ours.draw_affine_params(ours.degrees, (224, 200))
+            after_ours = np.random.random_sample()
+            np.random.seed(seed)
+            want = ref._get_params(ref.degrees, ref.translate, ref.scale,
+                                   ref.shear, ref.flip_ratio, (224, 200))
+            assert np.random.random_sample() == after_ours  # same draws used
+            assert got[0] == want[0] and got[3] == want[3]
+            assert tuple(got[1]) == tuple(want[1])
+            assert tuple(got[2]) == tuple(want[2])
+            assert tuple(got[4]) == tuple(int(f) for f in want[4])
+
+
+# ---------------------------------------------------- PackMattingInputs
+@pytest.mark.parametrize('onehot', [True, False])
+def test_pack_matting_inputs_equals_formattrimap_packinputs(onehot):
+    import torch
+    from mmagic.datasets.transforms import FormatTrimap, PackInputs
+
+    from dpt_mm.datasets.transforms import PackMattingInputs
+    rng = np.random.RandomState(1)
+    trimap = rng.choice(np.array([0, 128, 255, 50], np.uint8), (13, 17))
+    results = dict(
+        merged=rng.randint(0, 256, (13, 17, 3)).astype(np.uint8),
+        fg=rng.randint(0, 256, (13, 17, 3)).astype(np.uint8),
+        bg=rng.rand(13, 17, 3).astype(np.float32),
+        alpha=rng.randint(0, 256, (13, 17)).astype(np.uint8),
+        trimap=trimap, fg_path='a.jpg', ori_fg_shape=(13, 17, 3))
+    copy = {k: (v.copy() if isinstance(v, np.ndarray) else v)
+            for k, v in results.items()}
+    ref = PackInputs(keys=['merged'])(
+        FormatTrimap(to_onehot=onehot)(copy))
+    out = PackMattingInputs(keys='merged', onehot_trimap=onehot)(results)
+    assert torch.equal(out['inputs'], ref['inputs'])
+    got, want = out['data_samples'], ref['data_samples']
+    assert set(got.keys()) == set(want.keys())
+    for key in want.keys():
+        a, b = got.get(key), want.get(key)
+        assert type(a) is type(b), key
+        if isinstance(b, torch.Tensor):
+            assert a.dtype == b.dtype and a.is_contiguous(), key
+            assert torch.equal(a, b), key
+    assert got.metainfo == want.metainfo
+    if onehot:  # value 50 is in no plane; every other pixel in exactly one
+        planes = got.trimap.numpy()
+        assert planes.shape == (3, 13, 17)
+        np.testing.assert_array_equal(planes.sum(0), (trimap != 50))
+        np.testing.assert_array_equal(planes[1], trimap == 128)
+
+
+def test_pack_matting_inputs_rejects_bad_trimap():
+    from dpt_mm.datasets.transforms import onehot_trimap_tensor
+    with pytest.raises(ValueError, match='HxW'):
+        onehot_trimap_tensor(np.zeros((4, 4, 3), np.uint8))

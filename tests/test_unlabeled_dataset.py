@@ -249,7 +249,8 @@ def test_config_values():
     assert types.index('ResizeCropAffine') < types.index('RandomHue') < \
         types.index('GridTrimap') < \
         types.index('RandomAlpha') < types.index('Composite') < \
-        types.index('FormatTrimap') < types.index('PackInputs')
+        types.index('PackMattingInputs') == len(types) - 1
+    assert cfg.train_pipeline[-1]['onehot_trimap'] is True
     assert loader.dataset.pipeline == cfg.train_pipeline
 
 

@@ -8,7 +8,7 @@ Measures, in one run and on the same images:
    against one decode (goal: at most 35 %), and against a straightforward
    numpy version of the same synthesis (float64, a Python loop over cells);
 3. the config's whole pre-training pipeline (two decodes, resize, crop,
-   affine, hue, synthesis, FormatTrimap, PackInputs) against a pipeline that
+   affine, hue, synthesis, one-hot trimap + packing) against a pipeline that
    only decodes and resizes the same two images (goal: at least 70 % of its
    throughput), with absolute samples/s on one core and a per-transform
    breakdown.

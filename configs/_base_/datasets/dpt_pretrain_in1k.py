@@ -4,8 +4,8 @@
 # brings both to 224x224 and augments them independently, draws a 7x7-cell
 # grid trimap (unknown / fg / bg = 0.75 / 0.125 / 0.125 of the cells), a
 # pseudo alpha (1 on fg cells, 0 on bg cells, uniform 0..255 per unknown
-# pixel) and composites merged = a * fg + (1 - a) * bg. mmagic's
-# FormatTrimap + PackInputs then give `inputs` (merged) and data samples with
+# pixel) and composites merged = a * fg + (1 - a) * bg. PackMattingInputs
+# (mmagic's FormatTrimap + PackInputs) then gives `inputs` (merged) and data samples with
 # trimap (one-hot) / gt_alpha / gt_fg / gt_bg / gt_merged, which
 # MattorPreprocessor(proc_trimap='as_is') turns into the 6-channel input.
 #
@@ -67,12 +67,9 @@ load_and_augment_pipeline = [
 ]
 composite_and_pack_pipeline = [
     dict(type='Composite'),
-    dict(type='FormatTrimap', to_onehot=True),
-    # same tensors as PackInputs' own conversion, ~20x faster
-    dict(
-        type='FastImageToTensor',
-        keys=['merged', 'fg', 'bg', 'alpha', 'trimap']),
-    dict(type='PackInputs', keys=['merged']),
+    # = mmagic's FormatTrimap(to_onehot=True) + PackInputs(keys=['merged'])
+    # in one step, same tensors, ~5x faster
+    dict(type='PackMattingInputs', keys=['merged'], onehot_trimap=True),
 ]
 train_pipeline = load_and_augment_pipeline + [
     dict(type='GridTrimap', cell_size=cell_size, ratios=trimap_ratios),

@@ -1,4 +1,5 @@
-from .fast_ops import FastImageToTensor, RandomHue  # noqa: F401
+from .fast_ops import (FastImageToTensor, PackMattingInputs,  # noqa: F401
+                       RandomHue, onehot_trimap_tensor)
 from .geometry import ResizeCropAffine  # noqa: F401
 from .loading import (LoadImageReduced,  # noqa: F401
                       UnreadableImageError)
