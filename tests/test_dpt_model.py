@@ -191,6 +191,41 @@ def test_resnet_encoder_levels_and_mmagic_keys():
     assert enc.out_channels == (32, 64, 128, 256, 512)
 
 
+def test_matting_resnet_levels_and_mmpretrain_keys():
+    """Stem + four stages of mmpretrain's ResNet, with its (torchvision)
+    keys; the key-layout arguments are fixed."""
+    from mmpretrain.models import ResNet
+    torch.manual_seed(0)
+    ours = MODELS.build(dict(type='MattingResNet', depth=18))
+    ref = ResNet(depth=18, in_channels=6, out_indices=(0, 1, 2, 3))
+    ours.eval(), ref.eval()  # mmpretrain's ResNet.train() returns None
+    assert list(ours.state_dict()) == list(ref.state_dict())
+    ref.load_state_dict(ours.state_dict(), strict=True)
+    x = torch.randn(2, 6, 64, 64)
+    with torch.no_grad():
+        outs = ours(x)
+        assert [tuple(o.shape[1:]) for o in outs] == [(64, 32, 32),
+                                                      (64, 16, 16),
+                                                      (128, 8, 8),
+                                                      (256, 4, 4),
+                                                      (512, 2, 2)]
+        for a, b in zip(outs[1:], ref(x)):
+            torch.testing.assert_close(a, b)
+        stem = F.relu(F.batch_norm(
+            F.conv2d(x, ours.conv1.weight, stride=2, padding=3),
+            ours.bn1.running_mean, ours.bn1.running_var, ours.bn1.weight,
+            ours.bn1.bias, eps=ours.bn1.eps))
+        torch.testing.assert_close(outs[0], stem)
+    assert ours.out_channels == (64, 64, 128, 256, 512)
+    r50 = MODELS.build(dict(type='MattingResNet'))
+    assert r50.out_channels == (64, 256, 512, 1024, 2048)
+    assert r50.conv1.in_channels == 6
+    with pytest.raises(ValueError, match='deep_stem'):
+        MODELS.build(dict(type='MattingResNet', depth=18, deep_stem=True))
+    with pytest.raises(ValueError, match='out_indices'):
+        MODELS.build(dict(type='MattingResNet', depth=18, out_indices=(3, )))
+
+
 def _dpt_cfg(backbone, head_in, head_sc, with_trimap=True):
     return dict(
         type='DPT',
@@ -303,7 +338,8 @@ def _run_cli(script, argv, capsys):
 @pytest.mark.parametrize('model,part', [('matteformer', 'encoder'),
                                         ('matteformer', 'encoder+decoder'),
                                         ('mgmatting', 'encoder+decoder'),
-                                        ('gca', 'encoder')])
+                                        ('gca', 'encoder'),
+                                        ('gca_r50', 'encoder')])
 def test_dpt2finetune_cli_dispatch(model, part, tmp_path, capsys):
     """The CLI reads an mmengine-style DPT checkpoint, dispatches to the
     model's converter, prints every dropped key and saves atomically."""
@@ -311,6 +347,10 @@ def test_dpt2finetune_cli_dispatch(model, part, tmp_path, capsys):
     torch.manual_seed(0)
     if model == 'matteformer':
         cfg = _dpt_cfg(_swin(), TINY_IN, TINY_SC)
+    elif model == 'gca_r50':  # configs/dpt_r50_in1k.py at depth 18
+        cfg = _dpt_cfg(
+            dict(type='MattingResNet', depth=18), (6, 64, 64, 128, 256, 512),
+            (32, 32, 64, 128, 256, 512))
     else:
         cfg = _dpt_cfg(
             dict(type='MattingResNetEnc'), (6, 32, 64, 128, 256, 512),
@@ -337,6 +377,9 @@ def test_dpt2finetune_cli_dispatch(model, part, tmp_path, capsys):
         assert not any(k.startswith('head.') for k in expect)
     else:
         assert not head_dropped
+    if model == 'gca_r50':
+        assert all(k.startswith('backbone.encoder.resnet.') for k in expect)
+        assert len(expect) == sum(k.startswith('backbone.') for k in sd)
 
 
 def test_converter_dispatch_errors(tmp_path):

@@ -300,3 +300,128 @@ def test_errors():
     with pytest.raises(ValueError, match='only part="encoder"'):
         convert_dpt({'backbone.conv1.weight': torch.zeros(64, 3, 7, 7)},
                     'encoder+decoder', 'gca_r50')
+
+
+# ------------------------------------------------ DPT-R50 -> GCA-R50 (Table 8)
+DPT50_CFG = osp.join(ROOT, 'configs', 'dpt_r50_in1k.py')
+GCA50_DPT_CFG = osp.join(ROOT, 'configs', 'gca',
+                         'gca_r50-dpt_4xb10-200k_comp1k.py')
+
+
+@pytest.fixture(scope='module')
+def dpt_r50():
+    return build(DPT50_CFG)
+
+
+def _pretext_samples(n=2, size=64, seed=0):
+    """Normalised image + one-hot trimap inputs and the loss targets."""
+    from types import SimpleNamespace
+    g = torch.Generator().manual_seed(seed)
+    fg = torch.rand(n, 3, size, size, generator=g)
+    bg = torch.rand(n, 3, size, size, generator=g)
+    tri = torch.randint(0, 3, (n, 1, size // 8, size // 8), generator=g)
+    tri = F.interpolate(tri.float(), size=(size, size)).long()
+    alpha = torch.rand(n, 1, size, size, generator=g)
+    alpha = torch.where(tri == 0, 0., torch.where(tri == 2, 1., alpha))
+    merged = alpha * fg + (1 - alpha) * bg
+    onehot = torch.cat([tri == 0, tri == 1, tri == 2], 1).float()
+    inputs = torch.cat([(merged - 0.45) / 0.225, onehot], 1)
+    return inputs, SimpleNamespace(
+        gt_alpha=alpha, gt_fg=fg, gt_bg=bg, gt_merged=merged, trimap=onehot)
+
+
+def test_dpt_r50_config_recipe_and_widths(dpt_r50):
+    """Same data / optimiser / schedule as Swin-T; a 6-channel ResNet-50
+    with mmpretrain's key layout feeding a 6-level MattingHead."""
+    from mmpretrain.models.backbones import ResNet
+    cfg = Config.fromfile(DPT50_CFG)
+    swin = Config.fromfile(osp.join(ROOT, 'configs', 'dpt_swin-t_in1k.py'))
+    for key in ('optim_wrapper', 'param_scheduler', 'train_cfg',
+                'train_dataloader', 'auto_scale_lr', 'data_preprocessor'):
+        a = cfg.get(key, cfg.model.get(key))
+        b = swin.get(key, swin.model.get(key))
+        assert a == b, key
+    assert cfg.model.type == 'DPT'
+    assert cfg.model.backbone.type == 'MattingResNet'
+    bb = dpt_r50.backbone
+    assert bb.conv1.weight.shape == (64, 6, 7, 7)
+    assert bb.out_channels == (64, 256, 512, 1024, 2048)
+    assert dpt_r50.head.in_channels == (6, ) + bb.out_channels
+    ref = ResNet(depth=50, in_channels=6, out_indices=(0, 1, 2, 3))
+    assert list(bb.state_dict()) == list(ref.state_dict())
+    assert [k for k in bb.state_dict() if 'stem' in k] == []
+
+
+def test_dpt_r50_forward_backward(dpt_r50):
+    model = copy.deepcopy(dpt_r50).train()
+    inputs, samples = _pretext_samples()
+    losses = model(inputs, samples, mode='loss')
+    assert set(losses) == {'loss_alpha', 'loss_comp', 'loss_lap'}
+    total = sum(losses.values())
+    assert torch.isfinite(total)
+    total.backward()
+    for name, p in model.backbone.named_parameters():
+        assert p.grad is not None, name
+        assert torch.isfinite(p.grad).all(), name
+    # the trimap channels of the stem and the deepest stage get gradient
+    assert model.backbone.conv1.weight.grad[:, 3:].abs().sum() > 0
+    assert model.backbone.layer4[-1].conv3.weight.grad.abs().sum() > 0
+    model.eval()
+    with torch.no_grad():
+        alpha = model(inputs, mode='tensor')
+    assert alpha.shape == (2, 1, 64, 64)
+    assert alpha.min() >= 0 and alpha.max() <= 1
+
+
+def _dpt_r50_trained_state(dpt_r50):
+    """The DPT-R50 with non-trivial BN statistics / affine parameters (a
+    few train-mode forwards, then random affines), kept finite through the
+    50 layers (unlike :func:`randomise`)."""
+    dpt = copy.deepcopy(dpt_r50).train()
+    g = torch.Generator().manual_seed(2)
+    with torch.no_grad():
+        for _ in range(2):
+            dpt.backbone(torch.randn(2, 6, 64, 64, generator=g))
+        for m in dpt.backbone.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.weight.copy_(torch.rand(m.weight.shape, generator=g) + 0.5)
+                m.bias.copy_(0.1 * torch.randn(m.bias.shape, generator=g))
+    return dpt.eval()
+
+
+def test_dpt_r50_to_gca_r50_encoder(dpt_r50):
+    """convert_dpt(..., 'encoder', 'gca_r50') maps every DPT-R50 backbone
+    tensor onto the GCA-R50 ResNet, which then computes the same stages."""
+    dpt = _dpt_r50_trained_state(dpt_r50)
+    sd = dpt.state_dict()
+    dropped = []
+    state = convert_dpt({'state_dict': sd, 'meta': {}}, 'encoder', 'gca_r50',
+                        dropped)
+    assert sorted(dropped) == sorted(k for k in sd if k.startswith('head.'))
+    gca = build(GCA50_DPT_CFG).eval()
+    resnet_keys = {
+        k
+        for k in gca.state_dict() if k.startswith('backbone.encoder.resnet.')
+    }
+    assert set(state) == resnet_keys
+    assert len(state) == sum(1 for k in sd if k.startswith('backbone.'))
+    missing = load_report(gca, state)
+    assert not missing & resnet_keys
+    r = gca.backbone.encoder.resnet
+    bb = dpt.backbone
+    # a few tensors: the 6-channel stem (trimap filters kept, not zeroed),
+    # a projection shortcut and deep BN statistics
+    assert bb.conv1.weight[:, 3:].abs().sum() > 0
+    assert torch.equal(r.conv1.weight, bb.conv1.weight)
+    assert torch.equal(r.layer3[0].downsample[0].weight,
+                       bb.layer3[0].downsample[0].weight)
+    assert torch.equal(r.layer4[2].bn3.running_var,
+                       bb.layer4[2].bn3.running_var)
+    assert torch.equal(r.bn1.bias, bb.bn1.bias)
+    x = torch.randn(1, 6, 64, 64)
+    with torch.no_grad():
+        ref = bb(x)
+        torch.testing.assert_close(r.relu(r.norm1(r.conv1(x))), ref[0])
+        for a, b in zip(r(x), ref[1:]):
+            torch.testing.assert_close(a, b)
+        assert torch.isfinite(gca(x, mode='tensor')).all()

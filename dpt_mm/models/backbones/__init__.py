@@ -1,4 +1,5 @@
+from .resnet import MattingResNet
 from .resnet_enc import MattingResNetEnc
 from .swin import MattingSwinTransformer
 
-__all__ = ['MattingResNetEnc', 'MattingSwinTransformer']
+__all__ = ['MattingResNet', 'MattingResNetEnc', 'MattingSwinTransformer']

@@ -15,7 +15,9 @@ Targets (keys of the whole mattor, ready for ``load_from`` /
 Sources:
 
 - :func:`convert_dpt`: a DPT checkpoint (``DPT`` with ``MattingResNetEnc``
-  backbone and ``MattingHead`` head, keys ``backbone.*`` / ``head.*``).
+  backbone, or ``MattingResNet`` -- mmpretrain / torchvision keys -- for
+  ``'gca_r50'``, and ``MattingHead`` head, keys ``backbone.*`` / ``head.*``;
+  ``configs/dpt_r34_in1k.py`` / ``configs/dpt_r50_in1k.py``).
   ``part='encoder'`` maps the backbone; ``'encoder+decoder'`` also maps the
   head: one-to-one for MG Matting; for GCA the head's shortcut blocks go to
   GCA's encoder shortcuts and its up-sampling layers / ``conv1`` / ``bn1``
@@ -294,7 +296,8 @@ def convert_dpt(checkpoint: Mapping,
     Args:
         checkpoint (Mapping): DPT checkpoint (``{'state_dict': ...}``) or its
             state dict, keys ``backbone.*`` (``MattingResNetEnc``; for
-            ``'gca_r50'`` a torchvision-layout ResNet) and ``head.*``.
+            ``'gca_r50'`` a torchvision-layout ResNet such as
+            ``MattingResNet``) and ``head.*``.
         part (str): ``'encoder'`` or ``'encoder+decoder'``.
         model (str): ``'gca'``, ``'mgmatting'`` or ``'gca_r50'``
             (``'gca_r50'`` supports ``part='encoder'`` only).
