@@ -13,3 +13,8 @@ work_dir = f'./work_dirs/{experiment_name}'
 
 model = dict(backbone=dict(encoder=dict(init_cfg=None)))
 load_from = 'checkpoints/dpt_r34_in1k_gca-encoder.pth'
+
+# SAD / MSE / Grad / Conn by the official DIM definitions (mmagic's own
+# metrics differ slightly, e.g. Conn), as for every dpt-mm matting row
+val_evaluator = [dict(type='DIMMattingMetrics')]
+test_evaluator = val_evaluator

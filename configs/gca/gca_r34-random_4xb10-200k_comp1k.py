@@ -8,3 +8,8 @@ experiment_name = 'gca_r34-random_4xb10-200k_comp1k'
 work_dir = f'./work_dirs/{experiment_name}'
 
 model = dict(backbone=dict(encoder=dict(init_cfg=None)))
+
+# SAD / MSE / Grad / Conn by the official DIM definitions (mmagic's own
+# metrics differ slightly, e.g. Conn), as for every dpt-mm matting row
+val_evaluator = [dict(type='DIMMattingMetrics')]
+test_evaluator = val_evaluator

@@ -15,3 +15,8 @@ model = dict(
             init_cfg=dict(
                 type='Pretrained',
                 checkpoint='open-mmlab://mmedit/res34_en_nomixup'))))
+
+# SAD / MSE / Grad / Conn by the official DIM definitions (mmagic's own
+# metrics differ slightly, e.g. Conn), as for every dpt-mm matting row
+val_evaluator = [dict(type='DIMMattingMetrics')]
+test_evaluator = val_evaluator

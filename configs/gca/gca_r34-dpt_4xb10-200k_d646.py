@@ -1,0 +1,9 @@
+# GCA Matting (ResNet-34-D) on Distinctions-646 (docs/finetune_configs.md,
+# Table 4) initialised with the DPT pre-trained encoder; the checkpoint is
+# the one of gca_r34-dpt_4xb10-200k_comp1k.py (see there how to make it).
+_base_ = './gca_r34-random_4xb10-200k_d646.py'
+
+experiment_name = 'gca_r34-dpt_4xb10-200k_d646'
+work_dir = f'./work_dirs/{experiment_name}'
+
+load_from = 'checkpoints/dpt_r34_in1k_gca-encoder.pth'
