@@ -516,3 +516,40 @@ def test_pack_matting_inputs_rejects_bad_trimap():
     from dpt_mm.datasets.transforms import onehot_trimap_tensor
     with pytest.raises(ValueError, match='HxW'):
         onehot_trimap_tensor(np.zeros((4, 4, 3), np.uint8))
+
+
+def test_resize_crop_affine_fold_resize_same_geometry():
+    """Folding the resize into the warp keeps the geometry exactly.
+
+    On a linear ramp bilinear resizing and bilinear warping are exact, so
+    the two-step and the folded transform must agree to float precision
+    away from the borders; a half-pixel error in the folded map would show
+    as an offset of about 0.5 * slope * scale.
+    """
+    from dpt_mm.datasets.transforms import ResizeCropAffine
+    args = dict(degrees=30, scale=(0.8, 1.25), shear=10, flip_ratio=0.5,
+                rotation_min_size=0, interpolation='bilinear')
+    two_step = ResizeCropAffine(keys=['fg'], **args)
+    folded = ResizeCropAffine(keys=['fg'], fold_resize=True, **args)
+    for seed, (h, w) in enumerate([(375, 500), (500, 333), (260, 700)]):
+        ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+        ramp = np.stack([0.37 * xs + 0.23 * ys, 0.11 * xs - 0.29 * ys + 200,
+                         0.5 * ys], axis=-1).astype(np.float32)
+        np.random.seed(seed)
+        ref = two_step(dict(fg=ramp.copy()))
+        np.random.seed(seed)
+        out = folded(dict(fg=ramp.copy()))
+        m = out['fg_affine_matrix']  # output -> source pixels
+        gy, gx = np.mgrid[0:224, 0:224]
+        sx = m[0, 0] * gx + m[0, 1] * gy + m[0, 2]
+        sy = m[1, 0] * gx + m[1, 1] * gy + m[1, 2]
+        interior = (sx > 2) & (sy > 2) & (sx < w - 3) & (sy < h - 3)
+        assert interior.mean() > 0.5
+        # the folded output is the ramp at the mapped source position ...
+        np.testing.assert_allclose(
+            out['fg'][..., 0][interior],
+            (0.37 * sx + 0.23 * sy)[interior], atol=0.05)
+        # ... and equals the two-step transform
+        np.testing.assert_allclose(
+            out['fg'][interior], ref['fg'][interior], atol=0.05)
+        assert 'fold_resize=True' in repr(folded)

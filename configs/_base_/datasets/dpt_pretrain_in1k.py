@@ -55,13 +55,14 @@ hue_range = 40
 load_and_augment_pipeline = [
     dict(type='LoadImageReduced', key='fg', min_size=crop_size),
     dict(type='LoadImageReduced', key='bg', min_size=crop_size),
-    # = mmagic's Resize(short side, bilinear) -> Crop(random) ->
-    # RandomAffine(nearest) in one transform (crop folded into the warp);
-    # independent draws for fg and bg
+    # = mmagic's Resize(short side) -> Crop(random) -> RandomAffine(nearest)
+    # as one nearest-neighbour warp from the decoded image (resize and crop
+    # folded into the affine map); independent draws for fg and bg
     dict(
         type='ResizeCropAffine',
         keys=['fg', 'bg'],
         crop_size=(crop_size, crop_size),
+        fold_resize=True,
         **affine_args),
     dict(type='RandomHue', keys=['fg', 'bg'], hue_range=hue_range),
 ]

@@ -41,12 +41,22 @@ class ResizeCropAffine(RandomAffine):
     unlike the chained version, pixels the affine pulls in from outside the
     window but inside the image keep their content instead of turning black.
 
+    With ``fold_resize=True`` the resize is folded into the warp as well:
+    one ``cv2.warpAffine`` maps output pixels straight to pixels of the
+    input image (pixel-centre exact, the same geometry as the resize), so
+    no intermediate resized image is made. With nearest-neighbour
+    interpolation this is about twice as fast for a typical ImageNet
+    image and differs from the two-step version only by the mild 2x2
+    smoothing of the bilinear resize (both sample without an anti-alias
+    filter when shrinking).
+
     Like mmagic's ``RandomAffine`` (and GCA / MatteFormer), rotation is
     turned off when the output is smaller than ``rotation_min_size``
     (1024 by default) on its longer side.
 
     Required / modified keys: ``keys``; added: ``{key}_affine_matrix`` (the
-    2x3 map from output pixels to pixels of the resized image).
+    2x3 map from output pixels to pixels of the image that is warped: the
+    resized image, or the input image with ``fold_resize``).
 
     Args:
         keys (Sequence[str]): Images to transform, each with its own draw.
@@ -58,6 +68,8 @@ class ResizeCropAffine(RandomAffine):
             mmagic's ``RandomAffine``) or 'bilinear'. Defaults to 'nearest'.
         rotation_min_size (int): Rotate only outputs whose longer side is
             at least this. Defaults to 1024 (mmagic's rule).
+        fold_resize (bool): Warp straight from the input image instead of
+            resizing it first. Defaults to False.
         **kwargs: ``translate``, ``scale``, ``shear``, ``flip_ratio`` of
             mmagic's ``RandomAffine``.
     """
@@ -68,6 +80,7 @@ class ResizeCropAffine(RandomAffine):
                  degrees: Union[float, Tuple[float, float]] = 0,
                  interpolation: str = 'nearest',
                  rotation_min_size: int = 1024,
+                 fold_resize: bool = False,
                  **kwargs) -> None:
         keys = [keys] if isinstance(keys, str) else list(keys)
         super().__init__(keys, degrees, **kwargs)
@@ -80,6 +93,7 @@ class ResizeCropAffine(RandomAffine):
         self.crop_size = (int(crop_size[0]), int(crop_size[1]))
         self.interpolation = interpolation
         self.rotation_min_size = rotation_min_size
+        self.fold_resize = bool(fold_resize)
 
     def draw_affine_params(self, degrees: Tuple[float, float],
                            img_size: Tuple[int, int]) -> tuple:
@@ -148,6 +162,29 @@ class ResizeCropAffine(RandomAffine):
         m[1, 2] += y0
         return (rh, rw), m
 
+    @staticmethod
+    def fold_into_source(m: np.ndarray, resized: Tuple[int, int],
+                         source: Tuple[int, int]) -> np.ndarray:
+        """Turn a map into the resized image into a map into the source.
+
+        ``cv2.resize`` puts resized pixel ``x`` at source coordinate
+        ``(x + 0.5) * w / rw - 0.5`` (pixel centres aligned); composing
+        that with ``m`` gives one affine map.
+
+        Args:
+            m (np.ndarray): 2x3 map from output pixels to resized pixels.
+            resized (Tuple[int, int]): Resized ``(rh, rw)``.
+            source (Tuple[int, int]): Source ``(h, w)``.
+
+        Returns:
+            np.ndarray: 2x3 map from output pixels to source pixels.
+        """
+        fy, fx = source[0] / resized[0], source[1] / resized[1]
+        out = m * np.array([[fx], [fy]])
+        out[0, 2] += 0.5 * fx - 0.5
+        out[1, 2] += 0.5 * fy - 0.5
+        return out
+
     def transform(self, results: Dict) -> Dict:
         """Resize, crop and warp every image in ``keys`` to ``crop_size``.
 
@@ -164,7 +201,11 @@ class ResizeCropAffine(RandomAffine):
             h, w = img.shape[:2]
             (rh, rw), m = self.draw(h, w)
             if (rh, rw) != (h, w):
-                img = cv2.resize(img, (rw, rh), interpolation=cv2.INTER_LINEAR)
+                if self.fold_resize:
+                    m = self.fold_into_source(m, (rh, rw), (h, w))
+                else:
+                    img = cv2.resize(
+                        img, (rw, rh), interpolation=cv2.INTER_LINEAR)
             out = cv2.warpAffine(img, m, (cw, ch), flags=flags)
             if results[key].ndim == 3 and out.ndim == 2:
                 out = out[..., None]
@@ -177,4 +218,5 @@ class ResizeCropAffine(RandomAffine):
                 f'crop_size={self.crop_size}, degrees={self.degrees}, '
                 f'scale={self.scale}, shear={self.shear}, '
                 f'flip_ratio={self.flip_ratio}, '
-                f'interpolation={self.interpolation!r})')
+                f'interpolation={self.interpolation!r}, '
+                f'fold_resize={self.fold_resize})')

@@ -40,14 +40,30 @@ def _round_half_up(value: float) -> int:
     return int(math.floor(value + 0.5))
 
 
+#: PCG64 generator that expands a seed drawn from numpy's global state
+_EXPANDER = np.random.PCG64(0)
+_EXPANDER_INC = _EXPANDER.state['state']['inc']
+
+
 def _random_uint8(shape: Tuple[int, int]) -> np.ndarray:
     """Draw independent uniform integers in ``[0, 255]`` as a uint8 array.
 
-    One byte string from numpy's global generator is about ten times faster
-    than ``np.random.randint(..., dtype=np.uint8)`` and equally uniform.
+    128 seed bits are drawn from numpy's global generator (so
+    ``np.random.seed`` and MMEngine's per-worker seeding govern the result
+    exactly as for mmagic's transforms), then PCG64 expands them into the
+    raw bytes. Generating the bytes with the global Mersenne Twister
+    (``np.random.bytes``) costs 2-3x more, a sixth of a JPEG decode.
     """
     count = int(np.prod(shape))
-    return np.frombuffer(np.random.bytes(count), dtype=np.uint8).reshape(shape)
+    seed = int.from_bytes(np.random.bytes(16), 'little')
+    _EXPANDER.state = {
+        'bit_generator': 'PCG64',
+        'state': {'state': seed, 'inc': _EXPANDER_INC},
+        'has_uint32': 0,
+        'uinteger': 0,
+    }
+    words = _EXPANDER.random_raw(-(-count // 8))
+    return words.view(np.uint8)[:count].reshape(shape)
 
 
 def _canvas_size(results: Dict, key: str,
