@@ -5,9 +5,9 @@
 # grid trimap (unknown / fg / bg = 0.75 / 0.125 / 0.125 of the cells), a
 # pseudo alpha (1 on fg cells, 0 on bg cells, uniform 0..255 per unknown
 # pixel) and composites merged = a * fg + (1 - a) * bg. PackMattingInputs
-# (mmagic's FormatTrimap + PackInputs) then gives `inputs` (merged) and data samples with
-# trimap (one-hot) / gt_alpha / gt_fg / gt_bg / gt_merged, which
-# MattorPreprocessor(proc_trimap='as_is') turns into the 6-channel input.
+# (= mmagic's FormatTrimap + PackInputs) then gives `inputs` (merged) and
+# data samples with trimap (one-hot) / gt_alpha / gt_fg / gt_bg / gt_merged;
+# MattorPreprocessor(proc_trimap='as_is') makes the 6-channel input of them.
 #
 # Layout (mmpretrain's ImageNet layout):
 #   data/imagenet/train/<wnid>/<name>.JPEG

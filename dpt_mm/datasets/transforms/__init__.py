@@ -1,7 +1,12 @@
-from .fast_ops import (FastImageToTensor, PackMattingInputs,  # noqa: F401
-                       RandomHue, onehot_trimap_tensor)
-from .geometry import ResizeCropAffine  # noqa: F401
-from .loading import (LoadImageReduced,  # noqa: F401
-                      UnreadableImageError)
-from .pretext import Composite, GridTrimap, RandomAlpha  # noqa: F401
-from . import matting_aug  # noqa: F401,E402
+from .fast_ops import (FastImageToTensor, PackMattingInputs, RandomHue,
+                       onehot_trimap_tensor)
+from .geometry import ResizeCropAffine
+from .loading import LoadImageReduced, UnreadableImageError
+from .matting_aug import RandomJitterNonEmpty
+from .pretext import Composite, GridTrimap, RandomAlpha
+
+__all__ = [
+    'Composite', 'FastImageToTensor', 'GridTrimap', 'LoadImageReduced',
+    'PackMattingInputs', 'RandomAlpha', 'RandomHue', 'RandomJitterNonEmpty',
+    'ResizeCropAffine', 'UnreadableImageError', 'onehot_trimap_tensor'
+]
