@@ -476,8 +476,9 @@ def test_resize_crop_affine_params_bit_identical_to_mmagic():
 
 
 # ---------------------------------------------------- PackMattingInputs
-@pytest.mark.parametrize('onehot', [True, False])
-def test_pack_matting_inputs_equals_formattrimap_packinputs(onehot):
+@pytest.mark.parametrize('onehot,extra', [(True, False), (False, False),
+                                          (True, True)])
+def test_pack_matting_inputs_equals_formattrimap_packinputs(onehot, extra):
     import torch
     from mmagic.datasets.transforms import FormatTrimap, PackInputs
 
@@ -490,11 +491,18 @@ def test_pack_matting_inputs_equals_formattrimap_packinputs(onehot):
         bg=rng.rand(13, 17, 3).astype(np.float32),
         alpha=rng.randint(0, 256, (13, 17)).astype(np.uint8),
         trimap=trimap, fg_path='a.jpg', ori_fg_shape=(13, 17, 3))
+    kwargs = {}
+    if extra:  # PackInputs' meta_keys / data_keys and a mutable meta value
+        results.update(
+            note=[1, 2], mask=rng.randint(0, 2, (13, 17)).astype(np.uint8),
+            ori_merged_shape=[13, 17, 3])
+        kwargs = dict(meta_keys=['note'], data_keys=['mask'])
     copy = {k: (v.copy() if isinstance(v, np.ndarray) else v)
             for k, v in results.items()}
-    ref = PackInputs(keys=['merged'])(
+    ref = PackInputs(keys=['merged'], **kwargs)(
         FormatTrimap(to_onehot=onehot)(copy))
-    out = PackMattingInputs(keys='merged', onehot_trimap=onehot)(results)
+    out = PackMattingInputs(
+        keys='merged', onehot_trimap=onehot, **kwargs)(results)
     assert torch.equal(out['inputs'], ref['inputs'])
     got, want = out['data_samples'], ref['data_samples']
     assert set(got.keys()) == set(want.keys())
@@ -505,6 +513,9 @@ def test_pack_matting_inputs_equals_formattrimap_packinputs(onehot):
             assert a.dtype == b.dtype and a.is_contiguous(), key
             assert torch.equal(a, b), key
     assert got.metainfo == want.metainfo
+    if extra:  # a list meta value is copied, as mmagic's deepcopy does
+        assert got.metainfo['ori_merged_shape'] is not \
+            results['ori_merged_shape']
     if onehot:  # value 50 is in no plane; every other pixel in exactly one
         planes = got.trimap.numpy()
         assert planes.shape == (3, 13, 17)
