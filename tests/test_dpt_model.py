@@ -9,6 +9,7 @@ import dpt_mm  # noqa: F401
 from mmengine.registry import init_default_scope
 from dpt_mm.models.heads import MattingHead, progressive_fusion
 from dpt_mm.registry import MODELS
+from pretext_helpers import pretext_batch
 
 init_default_scope('mmagic')
 
@@ -238,27 +239,6 @@ def _dpt_cfg(backbone, head_in, head_sc, with_trimap=True):
             loss=dict(type='DPTMattingLoss')))
 
 
-class _Samples:
-    def __init__(self, **kw):
-        self.__dict__.update(kw)
-
-
-def _pretext_batch(n=2, h=64, w=64, seed=0):
-    """Normalised 6-channel inputs + stacked-sample stand-in."""
-    g = torch.Generator().manual_seed(seed)
-    fg, bg = torch.rand(n, 3, h, w, generator=g), torch.rand(
-        n, 3, h, w, generator=g)
-    tri = torch.randint(0, 3, (n, 1, h // 8, w // 8), generator=g)
-    tri = F.interpolate(tri.float(), size=(h, w)).long()
-    alpha = torch.rand(n, 1, h, w, generator=g)
-    alpha = torch.where(tri == 0, 0., torch.where(tri == 2, 1., alpha))
-    merged = alpha * fg + (1 - alpha) * bg
-    onehot = torch.cat([(tri == 0), (tri == 1), (tri == 2)], 1).float()
-    inputs = torch.cat([(merged - 0.45) / 0.225, onehot], 1)
-    return inputs, _Samples(
-        gt_alpha=alpha, gt_fg=fg, gt_bg=bg, gt_merged=merged, trimap=onehot)
-
-
 @pytest.mark.parametrize('variant', ['swin', 'r34'])
 def test_dpt_modes_shapes_and_gradients(variant):
     torch.manual_seed(0)
@@ -269,7 +249,7 @@ def test_dpt_modes_shapes_and_gradients(variant):
             dict(type='MattingResNetEnc'), (6, 32, 64, 128, 256, 512),
             (8, 8, 16, 32, 64, None))
     model = MODELS.build(cfg)
-    inputs, ds = _pretext_batch()
+    inputs, ds = pretext_batch()
     losses = model(inputs, ds, mode='loss')
     assert set(losses) == {'loss_alpha', 'loss_comp', 'loss_lap'}
     total = sum(losses.values())
@@ -298,7 +278,7 @@ def test_dpt_without_trimap_ignores_trimap_channels():
             with_trimap=False))
     model.eval()
     assert model.backbone.patch_embed.projection.in_channels == 3
-    inputs, ds = _pretext_batch()
+    inputs, ds = pretext_batch()
     other = inputs.clone()
     other[:, 3:] = 1 - other[:, 3:]
     torch.testing.assert_close(
@@ -313,7 +293,7 @@ def test_dpt_trains_state_dict_round_trip():
     torch.manual_seed(0)
     cfg = _dpt_cfg(_swin(), TINY_IN, TINY_SC)
     a = MODELS.build(copy.deepcopy(cfg))
-    inputs, ds = _pretext_batch()
+    inputs, ds = pretext_batch()
     sum(a(inputs, ds, mode='loss').values()).backward()  # updates SN u, v
     a.eval()
     b = MODELS.build(copy.deepcopy(cfg))
@@ -412,7 +392,7 @@ def test_dpt_neck_applies_to_deepest_level_only():
         (8, 8, 16, 32, 64, None))
     cfg['neck'] = dict(type='MGMattingASPP')
     model = MODELS.build(cfg)
-    inputs, ds = _pretext_batch()
+    inputs, ds = pretext_batch()
     model.eval()  # fixed spectral-norm vectors and BN statistics
     with torch.no_grad():
         feats = model.extract_feat(inputs)
@@ -446,7 +426,7 @@ def test_fresh_model_has_converged_spectral_norm_vectors():
         true = torch.linalg.matrix_norm(mat, 2)
         assert 0.5 * true < sigma <= true * 1.0001
     model.eval()
-    inputs, _ = _pretext_batch()
+    inputs, _ = pretext_batch()
     alpha = model(inputs, mode='tensor')
     assert torch.isfinite(alpha).all()
 

@@ -23,8 +23,9 @@ init_default_scope('mmagic')
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = sorted(
-    glob.glob(osp.join(ROOT, 'configs', 'gca', '*.py')) +
-    glob.glob(osp.join(ROOT, 'configs', 'mgmatting', '*.py')))
+    p for p in glob.glob(osp.join(ROOT, 'configs', 'gca', '*.py')) +
+    glob.glob(osp.join(ROOT, 'configs', 'mgmatting', '*.py'))
+    if not osp.basename(p).startswith('base_'))
 # the Distinctions-646 rows are their Composition-1k rows with other data:
 # test_d646_config_is_comp1k_config_on_d646 checks that instead of building
 # the (same) models again

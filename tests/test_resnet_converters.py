@@ -15,6 +15,7 @@ import dpt_mm  # noqa: F401
 from dpt_mm.models.converters.resnet import (convert_dpt, convert_supervised,
                                              expand_in_channels)
 from dpt_mm.registry import MODELS
+from pretext_helpers import pretext_batch
 
 init_default_scope('mmagic')
 
@@ -313,23 +314,6 @@ def dpt_r50():
     return build(DPT50_CFG)
 
 
-def _pretext_samples(n=2, size=64, seed=0):
-    """Normalised image + one-hot trimap inputs and the loss targets."""
-    from types import SimpleNamespace
-    g = torch.Generator().manual_seed(seed)
-    fg = torch.rand(n, 3, size, size, generator=g)
-    bg = torch.rand(n, 3, size, size, generator=g)
-    tri = torch.randint(0, 3, (n, 1, size // 8, size // 8), generator=g)
-    tri = F.interpolate(tri.float(), size=(size, size)).long()
-    alpha = torch.rand(n, 1, size, size, generator=g)
-    alpha = torch.where(tri == 0, 0., torch.where(tri == 2, 1., alpha))
-    merged = alpha * fg + (1 - alpha) * bg
-    onehot = torch.cat([tri == 0, tri == 1, tri == 2], 1).float()
-    inputs = torch.cat([(merged - 0.45) / 0.225, onehot], 1)
-    return inputs, SimpleNamespace(
-        gt_alpha=alpha, gt_fg=fg, gt_bg=bg, gt_merged=merged, trimap=onehot)
-
-
 def test_dpt_r50_config_recipe_and_widths(dpt_r50):
     """Same data / optimiser / schedule as Swin-T; a 6-channel ResNet-50
     with mmpretrain's key layout feeding a 6-level MattingHead."""
@@ -354,7 +338,7 @@ def test_dpt_r50_config_recipe_and_widths(dpt_r50):
 
 def test_dpt_r50_forward_backward(dpt_r50):
     model = copy.deepcopy(dpt_r50).train()
-    inputs, samples = _pretext_samples()
+    inputs, samples = pretext_batch()
     losses = model(inputs, samples, mode='loss')
     assert set(losses) == {'loss_alpha', 'loss_comp', 'loss_lap'}
     total = sum(losses.values())
