@@ -102,7 +102,7 @@ class ResizeCropAffine(RandomAffine):
         mmagic makes one ``np.random`` call per parameter; numpy's legacy
         ``uniform(lo, hi)`` is ``lo + (hi - lo) * random_sample()``, so one
         ``random_sample(n)`` consumed in the same order gives bit-identical
-        values from the same random state (tested) at a third of the cost.
+        values from the same random state (tested) at a tenth of the cost.
 
         Args:
             degrees (Tuple[float, float]): Rotation range.
