@@ -1,7 +1,10 @@
 """Convert a DPT pre-training checkpoint into a fine-tuning initialisation.
 
     python tools/model_converters/dpt2finetune.py DPT_CKPT OUT \
-        --model {matteformer,gca,mgmatting} --part {encoder,encoder+decoder}
+        --model {matteformer,gca,gca_r50,mgmatting} \
+        --part {encoder,encoder+decoder}
+
+(``gca_r50``: encoder only, from configs/dpt_r50_in1k.py.)
 
 ``--part encoder`` keeps the encoder only (Table 6 "encoder" rows);
 ``encoder+decoder`` also maps the pre-trained ``MattingHead``. The output is

@@ -2,7 +2,7 @@
 initialisation ("Supervised" rows).
 
     python tools/model_converters/supervised2finetune.py CKPT OUT \
-        --model {matteformer,gca,mgmatting}
+        --model {matteformer,gca,gca_r50,mgmatting}
 
 Accepts mmpretrain checkpoints (Swin-T / ResNet) and the official Swin
 release (``model`` key); the model's converter copies the RGB filters and
