@@ -9,7 +9,6 @@ that is more than the two JPEG decodes of a sample. :class:`PackMattingInputs`
 also folds mmagic's ``FormatTrimap(to_onehot=True)`` (0.1-0.2 ms per
 sample in numpy boolean indexing) into the packing.
 """
-import copy
 import math
 from typing import Dict, Optional, Sequence, Union
 
@@ -18,7 +17,6 @@ import numpy as np
 import torch
 from mmagic.datasets.transforms import PackInputs
 from mmagic.structures import DataSample
-from mmagic.utils import all_to_tensor
 from mmcv.transforms import BaseTransform
 
 from dpt_mm.registry import TRANSFORMS
@@ -207,13 +205,6 @@ class FastImageToTensor(BaseTransform):
         return f'{self.__class__.__name__}(keys={self.keys})'
 
 
-def _is_immutable(value) -> bool:
-    """Whether ``copy.deepcopy(value)`` would return ``value`` itself."""
-    if isinstance(value, (str, bytes, int, float, bool, type(None))):
-        return True
-    return isinstance(value, tuple) and all(_is_immutable(v) for v in value)
-
-
 #: trimap values of the one-hot planes, in mmagic's ``FormatTrimap`` order
 _TRIMAP_VALUES = (0, 128, 255)
 
@@ -307,55 +298,7 @@ class PackMattingInputs(PackInputs):
             value = results.get(key)
             if isinstance(value, np.ndarray) and value.ndim in (2, 3):
                 results[key] = FastImageToTensor.to_chw(value)
-        return self.pack(results)
-
-    def pack(self, results: Dict) -> Dict:
-        """``PackInputs.transform`` without its per-value overhead.
-
-        Builds the same ``inputs`` and ``DataSample`` as mmagic's
-        ``PackInputs`` (tested field by field): tensors are set directly
-        instead of passing ``all_to_tensor``'s typing checks again, and
-        immutable meta values are not deep-copied (a deep copy of them is
-        themselves); anything else takes mmagic's own path.
-
-        Args:
-            results (dict): The result dict with converted images.
-
-        Returns:
-            dict: ``{'inputs': ..., 'data_samples': DataSample}``.
-        """
-        inputs = {}
-        for key in self.keys:
-            value = results.get(key)
-            if value is not None:
-                inputs[key] = value if isinstance(
-                    value, torch.Tensor) else all_to_tensor(value)
-        if len(inputs) == 1:
-            inputs = next(iter(inputs.values()))
-        sample = DataSample()
-        own = set(self.data_keys) | set(self.meta_keys)
-        for key, value in results.items():
-            if key in own:
-                continue
-            if key in DataSample.META_KEYS:
-                if not _is_immutable(value):
-                    value = copy.deepcopy(value)
-                sample.set_field(
-                    value, DataSample.META_KEYS[key], field_type='metainfo')
-            elif key in DataSample.DATA_KEYS:
-                name = DataSample.DATA_KEYS[key]
-                if isinstance(value, torch.Tensor) and name not in (
-                        'gt_label', 'prompt'):
-                    sample.set_field(value, name, dtype=torch.Tensor)
-                else:
-                    sample.set_tensor_data({name: value})
-        sample.set_metainfo(
-            {k: v
-             for k, v in results.items() if k in self.meta_keys})
-        sample.set_tensor_data(
-            {k: v
-             for k, v in results.items() if k in self.data_keys})
-        return {'inputs': inputs, 'data_samples': sample}
+        return super().transform(results)
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(keys={self.keys}, '
