@@ -390,13 +390,28 @@ def test_demo_config_train_pipeline_end_to_end(demo_root):
     assert tuple(gt.shape) == (6, 1, crop, crop)
     assert gt.min() >= 0 and gt.max() <= 1
     fg_mask, bg_mask = onehot[:, 2:3] > 0, onehot[:, 0:1] > 0
-    assert torch.all(gt[fg_mask] == 1) and torch.all(gt[bg_mask] == 0)
+    # the trimap is MG's GenMask (made at 320x320, resized back with
+    # nearest): a known pixel can sit next to the pixel it was sampled from
+    # or on a thin strand lost when shrinking, so the known labels agree
+    # with the alpha only nearly (exactly at native size, checked below)
+    wrong = (gt[fg_mask] != 1).sum() + (gt[bg_mask] != 0).sum()
+    assert wrong <= 0.05 * (fg_mask.sum() + bg_mask.sum())
     # each crop holds unknown pixels, as cropped around the unknown region
     assert torch.all(onehot[:, 1].flatten(1).sum(1) > 0)
     # merged is the composite of the packed fg / bg with the packed alpha
     a = gt.double()
     comp = stacked.gt_fg.double() * a + stacked.gt_bg.double() * (1 - a)
     assert torch.allclose(comp, stacked.gt_merged.double(), atol=1e-4)
+    # with the trimap made at the alpha's own size the known labels agree
+    # with the alpha exactly
+    for t in cfg.train_dataloader.dataset.pipeline:
+        if t['type'] == 'GenerateTrimapResized':
+            t['work_size'] = None
+    ds = DATASETS.build(cfg.train_dataloader.dataset)
+    for i in range(4):
+        s = ds[i]['data_samples']
+        tri, gt = s.trimap.numpy(), s.gt_alpha.numpy()[0]
+        assert np.all(gt[tri[2] == 1] == 255) and np.all(gt[tri[0] == 1] == 0)
 
 
 def test_demo_config_test_pipeline(demo_root):
@@ -443,3 +458,152 @@ def test_fg_resize_resolves_to_mmagic_resize():
     step0 = dict(step, prob=0.0)
     res = TRANSFORMS.build(step0)(dict(fg=_img(rng, 50, 70)))
     assert res['fg'].shape == (50, 70, 3)
+
+
+# --------------------------------------------------------------------------
+# GenerateTrimapResized: MG Matting's GenMask (trimap eroded at 640x640)
+# --------------------------------------------------------------------------
+def _nearest_source(n: int, m: int) -> np.ndarray:
+    """Index of the pixel that ``n -> m -> n`` nearest resizing copies to
+    each of ``n`` positions along one axis (nearest resizing is separable).
+    """
+    idx = np.arange(n, dtype=np.float32)[None]
+    there = cv2.resize(idx, (m, 1), interpolation=cv2.INTER_NEAREST)
+    back = cv2.resize(there, (n, 1), interpolation=cv2.INTER_NEAREST)
+    return back[0].astype(np.int64)
+
+
+def test_generate_trimap_resized_is_mmagic_at_work_size():
+    """On an alpha of the working size (or with work_size=None) the trimap
+    is mmagic's GenerateTrimap's, bit for bit, with the same np.random."""
+    from mmagic.datasets.transforms import GenerateTrimap
+
+    from dpt_mm.datasets.transforms import GenerateTrimapResized
+    rng = np.random.default_rng(0)
+    alpha = _alpha(640, 640)
+    alpha[100:104, 50:600] = rng.integers(1, 255, (4, 550))  # a strand
+    odd = _alpha(200, 300)
+    cases = [(alpha, GenerateTrimapResized((1, 30))),
+             (alpha[..., None], GenerateTrimapResized((1, 30), work_size=640)),
+             (odd, GenerateTrimapResized((1, 30), work_size=None)),
+             (odd, GenerateTrimapResized((1, 30), work_size=(300, 200)))]
+    # float64 HxWx1 on 0-255: the alpha as mmagic's CompositeFg leaves it
+    cases.append((alpha[..., None] / 255.0 * 255, cases[0][1]))
+    for a, tf in cases:
+        for seed in range(4):
+            np.random.seed(seed)
+            ours = tf.transform(dict(alpha=a.copy()))['trimap']
+            np.random.seed(seed)
+            ref = GenerateTrimap((1, 30)).transform(dict(alpha=a.copy()))
+            assert ours.dtype == ref['trimap'].dtype == a.dtype
+            assert ours.shape == ref['trimap'].shape == a.shape
+            assert np.array_equal(ours, ref['trimap'])
+
+
+def test_generate_trimap_resized_band_scales_with_image():
+    """On a 1600x1600 alpha the band beyond the soft edge is 1600 / 640 =
+    2.5 times the native one with the same kernels; values, shape and
+    dtype are those of a trimap, and each known pixel agrees with the alpha
+    pixel that the nearest round trip sampled it from."""
+    from mmagic.datasets.transforms import GenerateTrimap
+
+    from dpt_mm.datasets.transforms import GenerateTrimapResized
+    n = 1600
+    alpha = _alpha(n, n)  # disc, soft edge ~6 px wide
+    soft = np.count_nonzero((alpha > 0) & (alpha < 255))
+    src = _nearest_source(n, 640)
+    assert np.all((np.arange(n) - src >= 0) & (np.arange(n) - src <= 2))
+    sampled = alpha[src][:, src]
+    tf = GenerateTrimapResized(kernel_size=(1, 30))
+    for seed in range(3):
+        np.random.seed(seed)
+        sizes = [np.random.randint(29) + 1 for _ in range(2)]
+        assert min(sizes) >= 4  # seeds whose kernels are not tiny (below)
+        np.random.seed(seed)
+        tri = tf.transform(dict(alpha=alpha[..., None]))['trimap']
+        np.random.seed(seed)
+        ref = GenerateTrimap((1, 30)).transform(dict(alpha=alpha))['trimap']
+        assert tri.shape == (n, n, 1) and tri.dtype == np.uint8
+        # the float64 alpha of CompositeFg gives the same trimap as float64
+        np.random.seed(seed)
+        tri_f = tf.transform(dict(alpha=alpha / 255.0 * 255))['trimap']
+        assert tri_f.dtype == np.float64 and tri_f.shape == (n, n)
+        assert np.array_equal(tri_f, tri[..., 0])
+        tri = tri[..., 0]
+        assert set(np.unique(tri).tolist()) <= {0, 128, 255}
+        grown = np.count_nonzero(tri == 128) - soft
+        grown_ref = np.count_nonzero(ref == 128) - soft
+        assert 2.3 < grown / grown_ref < 2.7, (sizes, grown, grown_ref)
+        # always true: the sampled alpha pixel is opaque / clear
+        assert np.all(sampled[tri == 255] == 255)
+        assert np.all(sampled[tri == 0] == 0)
+        # on this convex disc with kernels >= 4 also the pixel itself
+        assert np.all(alpha[tri == 255] == 255)
+        assert np.all(alpha[tri == 0] == 0)
+    # with a size-1 kernel (no erosion) a known pixel can sit up to 2 px
+    # (= ceil(1600 / 640) - 1) into the soft edge, as in GenMask
+    tri = GenerateTrimapResized(kernel_size=1).transform(
+        dict(alpha=alpha))['trimap']
+    assert np.all(sampled[tri == 255] == 255)
+    assert np.any(alpha[tri == 255] < 255)
+
+
+def test_generate_trimap_resized_rejects_bad_alpha_and_size():
+    from dpt_mm.datasets.transforms import GenerateTrimapResized
+    tf = GenerateTrimapResized((1, 30))
+    alpha = _alpha(50, 60)
+    # a float alpha on a 0-1 scale would make no foreground in
+    # GenerateTrimap; on a 0-255 scale it is what CompositeFg gives
+    for work_size in [(640, 640), None]:
+        t = GenerateTrimapResized((1, 30), work_size=work_size)
+        with pytest.raises(ValueError, match='0-255 scale'):
+            t.transform(dict(alpha=alpha / 255.0))
+        out = t.transform(dict(alpha=alpha * 1.0))['trimap']
+        assert out.dtype == np.float64 and np.any(out == 255)
+        empty = t.transform(dict(alpha=np.zeros((50, 60))))['trimap']
+        assert np.all(empty == 0)
+    with pytest.raises(TypeError, match='uint8'):
+        tf.transform(dict(alpha=alpha.astype(np.int64)))
+    with pytest.raises(ValueError, match='HxW'):
+        tf.transform(dict(alpha=np.dstack([alpha] * 3)))
+    for bad in [0, (640, ), (640, 0), (640.0, 640), 'x']:
+        with pytest.raises(ValueError, match='work_size'):
+            GenerateTrimapResized((1, 30), work_size=bad)
+    out = tf.transform(dict(alpha=alpha))
+    assert out['trimap'].shape == (50, 60)
+    assert 'work_size=(640, 640)' in repr(tf)
+
+
+@pytest.mark.parametrize('name,work_size', [('comp1k_mg.py', (640, 640)),
+                                            ('distinct646.py', (640, 640)),
+                                            ('demo_comp1k.py', (320, 320))])
+def test_train_pipelines_erode_trimaps_at_work_size(name, work_size):
+    """The training trimap step of the dataset configs is MG's GenMask
+    (GenerateTrimapResized), not mmagic's native GenerateTrimap."""
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    import dpt_mm  # noqa: F401
+    from dpt_mm.datasets.transforms import GenerateTrimapResized
+    from dpt_mm.registry import TRANSFORMS
+    init_default_scope('mmagic')
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', '_base_', 'datasets',
+                                   name))
+    for pipeline in (cfg.train_pipeline,
+                     cfg.train_dataloader.dataset.pipeline):
+        types = [t['type'] for t in pipeline]
+        assert 'GenerateTrimap' not in types
+        step = [t for t in pipeline if t['type'] == 'GenerateTrimapResized']
+        assert len(step) == 1
+        assert tuple(step[0]['kernel_size']) == (1, 30)
+        assert tuple(step[0]['work_size']) == work_size
+        # right after the affine warp, before the crop around the band
+        i = types.index('GenerateTrimapResized')
+        assert types[i - 1] == 'RandomAffine'
+        assert types.index('CropAroundCenter') > i
+        tf = TRANSFORMS.build(step[0])
+        assert isinstance(tf, GenerateTrimapResized)
+        assert tf.work_size == work_size
+    # the test trimaps are read from disk, not generated
+    assert all('Trimap' not in t['type']
+               for t in cfg.test_dataloader.dataset.pipeline)

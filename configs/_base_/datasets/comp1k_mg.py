@@ -10,7 +10,12 @@
 #   - random affine (rotation only for images >= 1024 px, scale 0.8-1.25,
 #     shear 10, flips 0.5);
 #   - trimap by random erosion of the opaque / clear regions with
-#     elliptical kernels of size 1..29 (GenerateTrimap == MG's GenMask);
+#     elliptical kernels of size 1..29 (independent for fg and bg) on the
+#     alpha resized to 640x640 (nearest), the trimap resized back (nearest):
+#     MG's GenMask (dpt_mm GenerateTrimapResized = mmagic's GenerateTrimap
+#     at 640x640). mmagic's GenerateTrimap alone erodes at the alpha's own
+#     size, so its unknown band would be w / 640 times narrower on a w px
+#     foreground (Composition-1k's are mostly 1000-2000 px);
 #   - a random COCO background resized to the foreground;
 #   - a 512x512 crop centred on a random unknown pixel (CropAroundCenter ==
 #     MG's RandomCrop);
@@ -29,6 +34,8 @@ data_root = 'data/adobe_composition-1k'
 bg_dir = 'data/coco/train2017'
 crop_size = 512
 fg_resize = 640
+# (w, h) at which the training trimap is eroded (MG's GenMask: 640x640)
+trimap_work_size = (640, 640)
 
 train_pipeline = [
     dict(type='LoadImageFromFile', key='alpha', color_type='grayscale'),
@@ -61,7 +68,10 @@ train_pipeline = [
         scale=(0.8, 1.25),
         shear=10,
         flip_ratio=0.5),
-    dict(type='GenerateTrimap', kernel_size=(1, 30)),
+    dict(
+        type='GenerateTrimapResized',
+        kernel_size=(1, 30),
+        work_size=trimap_work_size),
     dict(type='RandomLoadResizeBg', bg_dir=bg_dir),
     dict(type='CropAroundCenter', crop_size=crop_size),
     dict(type='RandomJitterNonEmpty'),  # RandomJitter, NaN-safe

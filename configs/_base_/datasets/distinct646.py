@@ -7,7 +7,9 @@
 # test: each of the 50 test foregrounds on 20 VOC backgrounds with trimaps
 #   made once, seeded, by random erosion of the ground-truth alpha
 #   (tools/dataset_converters/distinct646.py writes them and the annotation
-#   files; docs/data_preparation.md).
+#   files; docs/data_preparation.md). These are eroded at the image's own
+#   size, unlike the training trimaps (MG's GenMask: eroded at 640x640,
+#   GenerateTrimapResized of comp1k_mg.py).
 # The evaluators use the project's DIMMattingMetrics.
 _base_ = ['./comp1k_mg.py']
 

@@ -2,11 +2,12 @@ from .fast_ops import (FastImageToTensor, PackMattingInputs, RandomHue,
                        onehot_trimap_tensor)
 from .geometry import ResizeCropAffine
 from .loading import LoadImageReduced, UnreadableImageError
-from .matting_aug import RandomJitterNonEmpty
+from .matting_aug import GenerateTrimapResized, RandomJitterNonEmpty
 from .pretext import Composite, GridTrimap, RandomAlpha
 
 __all__ = [
-    'Composite', 'FastImageToTensor', 'GridTrimap', 'LoadImageReduced',
-    'PackMattingInputs', 'RandomAlpha', 'RandomHue', 'RandomJitterNonEmpty',
-    'ResizeCropAffine', 'UnreadableImageError', 'onehot_trimap_tensor'
+    'Composite', 'FastImageToTensor', 'GenerateTrimapResized', 'GridTrimap',
+    'LoadImageReduced', 'PackMattingInputs', 'RandomAlpha', 'RandomHue',
+    'RandomJitterNonEmpty', 'ResizeCropAffine', 'UnreadableImageError',
+    'onehot_trimap_tensor'
 ]
