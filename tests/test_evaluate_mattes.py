@@ -1,4 +1,5 @@
-"""Tests of the offline evaluation tool tools/evaluate_mattes.py."""
+"""Tests of the evaluation tools: tools/evaluate_mattes.py (offline, on
+PNG predictions) and tools/test.py (a config + checkpoint)."""
 import importlib.util
 import json
 import os
@@ -181,3 +182,157 @@ def test_command_line_exit_status(dirs, tmp_path):
     good = subprocess.run(
         cmd + ['--pred', pred], capture_output=True, text=True, cwd=ROOT)
     assert good.returncode == 0 and 'mean' in good.stdout
+
+
+# ----------------------------------------------------------- tools/test.py
+DEMO_CFG = osp.join(ROOT, 'configs', 'demo', 'matteformer-tiny_demo.py')
+DEMO_DATA = osp.join(ROOT, 'data', 'demo', 'comp1k')
+
+
+def load_test_tool():
+    """Import tools/test.py as a module (it is a script)."""
+    spec = importlib.util.spec_from_file_location(
+        'dpt_test_tool', osp.join(ROOT, 'tools', 'test.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope='module')
+def demo_checkpoint(tmp_path_factory):
+    """A checkpoint of the tiny demo MatteFormer (random weights), saved
+    the way the runner saves it."""
+    import torch
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import save_checkpoint
+
+    import dpt_mm  # noqa: F401
+    from mmagic.registry import MODELS
+    init_default_scope('mmagic')
+    torch.manual_seed(0)
+    model = MODELS.build(Config.fromfile(DEMO_CFG).model)
+    path = str(tmp_path_factory.mktemp('ckpt') / 'tiny.pth')
+    save_checkpoint(dict(meta=dict(iter=1), state_dict=model.state_dict()),
+                    path)
+    return path, model.state_dict()
+
+
+def _test_tool_args(ckpt, tmp_path, name, *extra):
+    return [
+        DEMO_CFG, ckpt, '--work-dir',
+        str(tmp_path / 'work'), '--out-metrics',
+        str(tmp_path / 'metrics.json'), '--save-alpha',
+        str(tmp_path / 'alpha'), '--cfg-options', f'experiment_name={name}',
+        f'test_dataloader.dataset.data_root={DEMO_DATA}', *extra
+    ]
+
+
+def test_test_tool_refuses_a_checkpoint_of_another_model(
+        demo_checkpoint, tmp_path, capsys):
+    """MMEngine would load it non-strictly and evaluate a partly random
+    model with exit status 0; the tool stops before the test loop."""
+    import torch
+    from mmengine.runner import save_checkpoint
+    _, state = demo_checkpoint
+    names = sorted(state)
+    bad_state = {(f'old.{k}' if i % 4 == 0 else k): v
+                 for i, (k, v) in enumerate(state.items())}
+    renamed = [k for i, k in enumerate(state) if i % 4 == 0]
+    dropped = names[-1] if names[-1] not in renamed else names[-2]
+    del bad_state[dropped]
+    reshaped = next(k for k in names
+                    if k not in renamed and k != dropped and
+                    state[k].ndim == 2)
+    bad_state[reshaped] = torch.zeros(3, 3)
+    bad = tmp_path / 'other_model.pth'
+    save_checkpoint(dict(meta=dict(), state_dict=bad_state), str(bad))
+
+    rc = load_test_tool().main(_test_tool_args(str(bad), tmp_path, 'bad1'))
+    err = capsys.readouterr().err
+    assert rc == 2
+    line = next(x for x in err.splitlines() if x.startswith('error: '))
+    assert line.startswith(
+        f'error: {bad}: checkpoint does not match the model of '), line
+    missing = [k for k in renamed + [dropped]
+               if not k.endswith('num_batches_tracked')]
+    assert f'{len(missing)} missing keys (' in line
+    assert f'{len(renamed)} unexpected keys (old.' in line
+    assert f'1 shape mismatch ({reshaped}: [3, 3] in the checkpoint' in line
+    assert len(line) < 1500  # a summary, not every key
+    assert not (tmp_path / 'metrics.json').exists()
+    assert not (tmp_path / 'alpha').exists()
+
+
+def test_test_tool_rejects_a_file_that_is_no_checkpoint(
+        demo_checkpoint, tmp_path, capsys):
+    """Reported before the runner is built (no work dir appears)."""
+    junk = tmp_path / 'notes.pth'
+    junk.write_text('these are my notes\n')
+    tool = load_test_tool()
+    rc = tool.main(_test_tool_args(str(junk), tmp_path, 'junk'))
+    assert rc == 2
+    assert capsys.readouterr().err == (
+        f'error: {junk}: not a readable PyTorch checkpoint (neither a zip '
+        'archive nor a pickle stream, as torch.save writes)\n')
+    assert not (tmp_path / 'work').exists()
+    assert tool.main(_test_tool_args(str(tmp_path / 'gone.pth'), tmp_path,
+                                     'gone')) == 2
+    assert 'gone.pth: checkpoint not found' in capsys.readouterr().err
+    assert sorted(os.listdir(tmp_path)) == ['notes.pth']
+
+
+def test_test_tool_loads_the_weights_strictly(demo_checkpoint, tmp_path):
+    """A matching checkpoint, also one saved from a DDP-wrapped model
+    (``module.`` keys), ends up in the runner's model exactly."""
+    import torch
+    from mmengine.runner import Runner
+    path, state = demo_checkpoint
+    tool = load_test_tool()
+    ddp = tmp_path / 'ddp.pth'
+    torch.save(
+        dict(state_dict={f'module.{k}': v
+                         for k, v in state.items()}), ddp)
+    for i, ckpt in enumerate((path, str(ddp))):
+        args = tool.parse_args(
+            _test_tool_args(ckpt, tmp_path, f'load{i}_{os.getpid()}'))
+        cfg = tool.build_config(args)
+        assert cfg.load_from is None  # MMEngine must not load it loosely
+        runner = Runner.from_cfg(cfg)
+        tool.load_weights(runner, tool.read_checkpoint(ckpt), ckpt)
+        loaded = runner.model.state_dict()
+        assert sorted(loaded) == sorted(state)
+        for key, value in state.items():
+            assert torch.equal(loaded[key], value), key
+
+
+@pytest.mark.parametrize('value,text', [(5.177620857954025, '5.1776'),
+                                        (36.83760412968695, '36.8376'),
+                                        (0.03683760412968695, '0.03684'),
+                                        (0.004031, '0.004031'),
+                                        (0.0003512, '0.0003512'),
+                                        (1234.56789, '1234.5679'),
+                                        (0.0, '0.0000'), ('n/a', 'n/a')])
+def test_test_tool_prints_metrics_with_four_significant_digits(value, text):
+    assert load_test_tool().format_metric(value) == text
+
+
+@pytest.mark.skipif(
+    not osp.isfile(osp.join(DEMO_DATA, 'test_list.json')),
+    reason='needs the demo data (make demo, or tools/dataset_converters/'
+    'make_demo_data.py --out data/demo)')
+def test_test_tool_end_to_end_on_two_demo_images(demo_checkpoint, tmp_path,
+                                                 capsys):
+    path, _ = demo_checkpoint
+    rc = load_test_tool().main(
+        _test_tool_args(path, tmp_path, f'e2e_{os.getpid()}',
+                        'test_dataloader.dataset.indices=2'))
+    out = capsys.readouterr().out
+    assert rc == 0
+    metrics = json.loads((tmp_path / 'metrics.json').read_text())
+    assert sorted(metrics) == sorted(KEYS)
+    line = next(x for x in out.splitlines() if x.startswith('test metrics:'))
+    tool = load_test_tool()
+    assert line == 'test metrics: ' + '  '.join(
+        f'{k} {tool.format_metric(v)}' for k, v in metrics.items())
+    assert len(os.listdir(tmp_path / 'alpha')) == 2

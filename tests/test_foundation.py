@@ -191,3 +191,201 @@ def test_dist_train_two_cpu_processes(tmp_path):
                       weights_only=True)
     # 32 samples / (2 ranks x batch 4) = 4 iterations per epoch
     assert ckpt['meta']['iter'] == 4
+
+
+@pytest.fixture
+def umask():
+    """Set the process umask for a test; the old one comes back after it."""
+    old = os.umask(0o022)
+    os.umask(old)
+    yield os.umask
+    os.umask(old)
+
+
+def _load_comp1k():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'comp1k_converter',
+        osp.join(ROOT, 'tools', 'dataset_converters', 'comp1k.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize('mask,mode', [(0o022, 0o644), (0o077, 0o600),
+                                       (0o002, 0o664)])
+def test_atomic_writes_follow_the_umask(tmp_path, umask, mask, mode):
+    """Atomically written files get 0o666 & ~umask like a plain open(), not
+    mkstemp's 0o600 (checkpoints, metrics, alphas must be shareable); the
+    data tools' own copy of the writer does the same."""
+    import numpy as np
+
+    from dpt_mm.utils.io import atomic_imwrite, atomic_write, current_umask
+    umask(mask)
+    assert current_umask() == mask
+    assert os.umask(mask) == mask  # reading it did not change it
+    plain = tmp_path / 'plain.txt'
+    plain.write_text('x')
+    assert plain.stat().st_mode & 0o777 == mode  # what open() does
+
+    text = tmp_path / 'metrics.json'
+    atomic_write(str(text), lambda tmp: open(tmp, 'w').write('{}'))
+    png = tmp_path / 'alpha' / 'a.png'
+    atomic_imwrite(np.zeros((4, 5), np.uint8), str(png))
+    ckpt = tmp_path / 'ckpt.pth'
+    atomic_write(str(ckpt), lambda tmp: torch.save({'w': torch.ones(2)}, tmp))
+    # overwriting goes through a fresh temporary file too
+    atomic_write(str(text), lambda tmp: open(tmp, 'w').write('{"a": 1}'))
+    comp1k = _load_comp1k()
+    listing = tmp_path / 'test_list.json'
+    comp1k.dump_json_atomic([1], str(listing))
+    for path in (text, png, ckpt, listing):
+        assert path.stat().st_mode & 0o777 == mode, path
+    assert text.read_text() == '{"a": 1}'
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        'alpha', 'ckpt.pth', 'metrics.json', 'plain.txt', 'test_list.json'
+    ]
+
+
+def test_atomic_write_with_a_read_only_umask(tmp_path, umask):
+    """A umask that removes the owner's write bit still gives a complete
+    file (the mode is set through the open descriptor)."""
+    from dpt_mm.utils.io import atomic_write
+    umask(0o277)
+    target = tmp_path / 'ro.bin'
+    atomic_write(str(target), lambda tmp: open(tmp, 'wb').write(b'data'))
+    assert target.read_bytes() == b'data'
+    assert target.stat().st_mode & 0o777 == 0o400
+
+
+def test_read_checkpoint_errors_name_the_file(tmp_path):
+    """read_checkpoint: missing file, text file (torch itself says only
+    'KeyError: 101'), empty file, foreign zip and a pickle that is no dict
+    all give one short line naming the file."""
+    import zipfile
+
+    from dpt_mm.utils.io import (CheckpointError, checkpoint_state_dict,
+                                 read_checkpoint, state_dict_mismatch)
+    with pytest.raises(FileNotFoundError, match=r'nope\.pth: checkpoint not'):
+        read_checkpoint(str(tmp_path / 'nope.pth'))
+    text = tmp_path / 'text.pth'
+    text.write_text('hello world\n')
+    empty = tmp_path / 'empty.pth'
+    empty.write_bytes(b'')
+    archive = tmp_path / 'archive.pth'
+    with zipfile.ZipFile(archive, 'w') as z:
+        z.writestr('readme.txt', 'not torch')
+    tensor = tmp_path / 'tensor.pth'
+    torch.save(torch.zeros(2), tensor)
+    for path, reason in ((text, 'neither a zip archive nor a pickle'),
+                         (empty, 'the file is empty'),
+                         (archive, 'RuntimeError: '),
+                         (tensor, 'holds a Tensor, not a dict')):
+        with pytest.raises(CheckpointError) as info:
+            read_checkpoint(str(path))
+        message = str(info.value)
+        assert message.startswith(
+            f'{path}: not a readable PyTorch checkpoint ('), message
+        assert reason in message and '\n' not in message, message
+        assert len(message) < 400, message
+
+    # DDP prefixes and the state_dict wrapper are undone; num_batches_tracked
+    # may be missing (MMEngine ignores it); the summary names a few keys only
+    model = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 1),
+                                torch.nn.BatchNorm2d(2))
+    ours = model.state_dict()
+    ckpt = tmp_path / 'ddp.pth'
+    torch.save(dict(state_dict={f'module.{k}': v for k, v in ours.items()
+                                if 'num_batches' not in k}), ckpt)
+    state = checkpoint_state_dict(read_checkpoint(str(ckpt)))
+    assert state_dict_mismatch(state, ours) is None
+    bad = {f'x{i}': torch.zeros(1) for i in range(9)}
+    bad['0.weight'] = torch.zeros(3, 1, 1, 1)
+    summary = state_dict_mismatch(bad, ours)
+    assert summary.startswith('5 missing keys (0.bias, 1.weight, 1.bias, '
+                              '1.running_mean, 1.running_var), '
+                              '9 unexpected keys (x0, x1, x2, x3, x4, '
+                              '... 4 more), 1 shape mismatch (0.weight: '
+                              '[3, 1, 1, 1] in the checkpoint, [2, 1, 1, 1] '
+                              'in the model)'), summary
+
+
+def test_slurm_train_uses_the_project_venv(tmp_path):
+    """tools/slurm_train.sh picks its interpreter like dist_train.sh:
+    $PYTHON, else <root>/.venv/bin/python outside a virtualenv, else python
+    on PATH."""
+    import shutil
+    import stat
+    root = tmp_path / 'repo'
+    (root / 'tools').mkdir(parents=True)
+    shutil.copy(osp.join(ROOT, 'tools', 'slurm_train.sh'), root / 'tools')
+    venv_python = root / '.venv' / 'bin' / 'python'
+    venv_python.parent.mkdir(parents=True)
+    venv_python.write_text('#!/bin/sh\nexit 0\n')
+    bin_dir = tmp_path / 'bin'
+    bin_dir.mkdir()
+    srun = bin_dir / 'srun'
+    # a stand-in for Slurm: one argument per line into $SRUN_LOG
+    srun.write_text('#!/bin/sh\nprintf "%s\\n" "$@" > "$SRUN_LOG"\n')
+    for exe in (venv_python, srun):
+        exe.chmod(exe.stat().st_mode | stat.S_IXUSR)
+    log = tmp_path / 'srun.log'
+
+    def interpreter(**extra):
+        env = {k: v for k, v in os.environ.items()
+               if k not in ('PYTHON', 'VIRTUAL_ENV')}
+        env.update(PATH=f'{bin_dir}{os.pathsep}{env["PATH"]}',
+                   SRUN_LOG=str(log), **extra)
+        proc = subprocess.run([
+            'bash', str(root / 'tools' / 'slurm_train.sh'), 'part', 'job',
+            'cfg.py', 'work', '--amp'
+        ], env=env, capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        args = log.read_text().splitlines()
+        train = args.index(str(root / 'tools' / 'train.py'))
+        assert args[train - 1] == '-u'
+        assert args[train + 1:] == [
+            'cfg.py', '--work-dir=work', '--launcher=slurm', '--amp'
+        ]
+        return args[train - 2]
+
+    assert interpreter() == str(venv_python)
+    assert interpreter(PYTHON='/opt/py/bin/python3') == '/opt/py/bin/python3'
+    assert interpreter(VIRTUAL_ENV='/some/env') == 'python'
+
+
+def test_cpu_distributed_drops_sync_bn_and_configs_ask_for_it(monkeypatch):
+    """The GPU configs ask for SyncBN as the official trainers use it; a
+    CPU DDP run (which SyncBatchNorm cannot serve) drops it and starts
+    gloo."""
+    import torch.distributed as torch_dist
+    from mmengine.config import Config
+
+    from dpt_mm.utils.dist import prepare_cpu_distributed
+    for name in ('dpt_swin-t_in1k.py', 'dpt_r34_in1k.py',
+                 'matteformer/base_matteformer_swin-t_4xb10-200k.py',
+                 'mgmatting/base_mgmatting_r34_4xb10-200k.py'):
+        assert Config.fromfile(osp.join(ROOT, 'configs',
+                                        name)).sync_bn == 'torch', name
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
+    monkeypatch.setenv('RANK', '0')
+    monkeypatch.setenv('WORLD_SIZE', '1')
+    monkeypatch.setenv('MASTER_ADDR', '127.0.0.1')
+    monkeypatch.setenv('MASTER_PORT', '29531')
+    cfg = Config(
+        dict(
+            launcher='pytorch',
+            sync_bn='torch',
+            env_cfg=dict(dist_cfg=dict(backend='nccl'))))
+    try:
+        assert prepare_cpu_distributed(cfg)
+        assert torch_dist.get_backend() == 'gloo'
+    finally:
+        if torch_dist.is_initialized():
+            torch_dist.destroy_process_group()
+    assert cfg.sync_bn is None
+    assert cfg.env_cfg.dist_cfg.backend == 'gloo'
+    assert cfg.model_wrapper_cfg.device_ids is None
+    # a non-distributed run is left as it is
+    cfg = Config(dict(launcher='none', sync_bn='torch'))
+    assert not prepare_cpu_distributed(cfg) and cfg.sync_bn == 'torch'

@@ -407,11 +407,15 @@ def test_inferencer_rejects_bad_inputs(inferencer, scene_files, tmp_path):
 def test_inferencer_rejects_mismatched_checkpoint(model_files, tmp_path):
     from mmengine.runner import save_checkpoint
     state = torch.load(model_files[1], map_location='cpu')['state_dict']
-    state.pop(sorted(state)[0])
+    removed = sorted(state)[0]
+    state.pop(removed)
     bad = str(tmp_path / 'bad.pth')
     save_checkpoint(dict(meta=dict(), state_dict=state), bad)
-    with pytest.raises(RuntimeError, match=r'bad\.pth: checkpoint does not'):
+    with pytest.raises(RuntimeError, match=r'bad\.pth: checkpoint does not') \
+            as info:
         DPTMattingInferencer(model_files[0], bad, 'cpu')
+    # a summary naming the key, not MMEngine's dump of every key
+    assert str(info.value).endswith(f': 1 missing key ({removed})')
 
 
 # ------------------------------------------------------------------ CLI
@@ -476,6 +480,65 @@ def test_cli_bad_input_names_the_file(model_files, tmp_path, capsys):
     os.remove(masks / 'two.png')
     assert cli.main(args) == 2
     assert 'two.jpg: no mask named two.*' in capsys.readouterr().err
+
+
+def test_cli_rejects_a_file_that_is_no_checkpoint(model_files, scene_files,
+                                                  tmp_path, capsys):
+    """A text file as checkpoint: torch alone fails with 'KeyError: 101';
+    the tool says what is wrong with which file and exits 2."""
+    junk = tmp_path / 'notes.pth'
+    junk.write_text('these are my notes\n')
+    out = tmp_path / 'out'
+    rc = load_cli().main([
+        model_files[0],
+        str(junk), '--img', scene_files['img'], '--trimap',
+        scene_files['trimap'], '--out',
+        str(out), '--device', 'cpu'
+    ])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert err.startswith(
+        f'error: {junk}: not a readable PyTorch checkpoint ('), err
+    assert 'Traceback' not in err and err.count('\n') == 1
+    assert not out.exists()
+
+
+@pytest.mark.parametrize('low,high', [(200, 100), (100, 100), (-1, 50),
+                                      (10, 256)])
+def test_cli_checks_trimap_threshold_when_parsing(low, high, tmp_path,
+                                                 capsys):
+    """A bad --trimap-threshold stops at argument parsing (the paths given
+    do not even exist), not after the model was built."""
+    with pytest.raises(SystemExit) as info:
+        load_cli().parse_args([
+            'cfg.py', 'ckpt.pth', '--img', 'x.jpg', '--trimap', 'x.png',
+            '--out',
+            str(tmp_path), '--trimap-threshold',
+            str(low),
+            str(high)
+        ])
+    assert info.value.code == 2
+    assert '0 <= LOW < HIGH <= 255, got ' \
+        f'{low} {high}' in capsys.readouterr().err
+    args = load_cli().parse_args([
+        'cfg.py', 'ckpt.pth', '--img', 'x.jpg', '--trimap', 'x.png', '--out',
+        str(tmp_path), '--trimap-threshold', '0', '255'
+    ])
+    assert args.trimap_threshold == [0, 255]
+
+
+def test_cli_out_must_not_be_a_file(model_files, scene_files, tmp_path,
+                                    capsys):
+    out = tmp_path / 'results'
+    out.write_text('keep me')
+    rc = load_cli().main([
+        *model_files, '--img', scene_files['img'], '--trimap',
+        scene_files['trimap'], '--out',
+        str(out), '--device', 'cpu'
+    ])
+    assert rc == 2
+    assert f'error: {out}: --out must be a folder' in capsys.readouterr().err
+    assert out.read_text() == 'keep me'
 
 
 @pytest.mark.slow

@@ -1,5 +1,6 @@
 """Tests of the DIM matting metrics (functional API and MMEngine metrics)."""
 import json
+import os
 import os.path as osp
 
 import cv2
@@ -108,6 +109,16 @@ def synthetic_sample(rng, h, w, border_unknown=False):
 # --------------------------------------------------------------------------
 # official values
 # --------------------------------------------------------------------------
+def test_fixture_has_all_twelve_cases():
+    """The parametrised checks below cover the twelve documented cases: an
+    emptied or truncated expected.json must not pass silently."""
+    assert len(CASES) == 12
+    for sub in ('pred', 'alpha', 'trimap'):
+        assert sorted(os.listdir(osp.join(FIXTURE, sub))) == CASES, sub
+    for name in CASES:
+        assert set(EXPECTED[name]) >= set(KEYS), name
+
+
 @pytest.mark.parametrize('name', CASES)
 def test_matches_official_matlab_values(name):
     pred, alpha, trimap = load_case(name)

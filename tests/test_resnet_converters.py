@@ -2,6 +2,7 @@
 """Round trips of dpt_mm.models.converters.resnet (DPT / supervised ->
 GCA, MG Matting, GCA-R50)."""
 import copy
+import os
 import os.path as osp
 import re
 
@@ -409,3 +410,93 @@ def test_dpt_r50_to_gca_r50_encoder(dpt_r50):
         for a, b in zip(r(x), ref[1:]):
             torch.testing.assert_close(a, b)
         assert torch.isfinite(gca(x, mode='tensor')).all()
+
+
+# ------------------------------------------------ converter CLIs: user errors
+def _converter_cli(script):
+    import importlib.util
+    path = osp.join(ROOT, 'tools', 'model_converters', script)
+    spec = importlib.util.spec_from_file_location(script[:-3] + '_cli', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _error_line(capsys):
+    err = capsys.readouterr().err
+    assert err.startswith('error: ') and err.count('\n') == 1, err
+    assert 'Traceback' not in err
+    return err.strip()
+
+
+def test_dpt2finetune_cli_user_errors(dpt_state, tmp_path, capsys):
+    """Unreadable input, a checkpoint of another model, an unsupported part
+    and an unwritable output: one 'error:' line, exit 2, nothing written."""
+    cli = _converter_cli('dpt2finetune.py')
+    dst = tmp_path / 'out' / 'init.pth'
+    missing = tmp_path / 'missing.pth'
+    assert cli.main([str(missing), str(dst), '--model', 'gca']) == 2
+    assert str(missing) in _error_line(capsys)
+
+    text = tmp_path / 'notes.pth'
+    text.write_text('not a checkpoint\n')
+    assert cli.main([str(text), str(dst), '--model', 'gca']) == 2
+    assert _error_line(capsys) == (
+        f'error: cannot read checkpoint {text}: not a readable PyTorch '
+        'checkpoint (neither a zip archive nor a pickle stream, as '
+        'torch.save writes)')
+
+    # a ResNet DPT checkpoint converted for MatteFormer (Swin)
+    resnet_dpt = tmp_path / 'dpt_r34.pth'
+    torch.save(
+        dict(state_dict={'backbone.conv1.weight': torch.zeros(8, 6, 3, 3)}),
+        resnet_dpt)
+    assert cli.main([str(resnet_dpt), str(dst), '--model', 'matteformer'
+                     ]) == 2
+    line = _error_line(capsys)
+    prefix = (f'error: {resnet_dpt}: cannot convert it for --model '
+              'matteformer --part encoder: ')
+    assert line.startswith(prefix), line
+    assert not line[len(prefix):].startswith("'")  # a KeyError, unquoted
+
+    # GCA-R50 has no matching decoder
+    assert cli.main([
+        str(resnet_dpt),
+        str(dst), '--model', 'gca_r50', '--part', 'encoder+decoder'
+    ]) == 2
+    assert 'only part="encoder"' in _error_line(capsys)
+    assert not dst.parent.exists()
+
+    # the output path is a folder: reported, the folder is left alone
+    good = tmp_path / 'dpt_good.pth'
+    torch.save(dpt_state[0], good)
+    taken = tmp_path / 'taken'
+    (taken / 'inside').mkdir(parents=True)
+    assert cli.main([str(good), str(taken), '--model', 'gca']) == 2
+    assert _error_line(capsys).startswith(
+        f'error: {taken}: cannot write the output (')
+    assert os.listdir(taken) == ['inside']
+
+
+def test_supervised2finetune_cli_user_errors_and_help(tmp_path, capsys):
+    import torchvision
+    cli = _converter_cli('supervised2finetune.py')
+    dst = tmp_path / 'init.pth'
+    src = tmp_path / 'tv_r34.pth'
+    torch.save(torchvision.models.resnet34(weights=None).state_dict(), src)
+    # a torchvision ResNet-34 lacks the ResNet-34-D stem that GCA expects
+    assert cli.main([str(src), str(dst), '--model', 'gca']) == 2
+    line = _error_line(capsys)
+    assert line.startswith(
+        f'error: {src}: cannot convert it for --model gca: '), line
+    assert not dst.exists()
+    empty = tmp_path / 'empty.pth'
+    empty.write_bytes(b'')
+    assert cli.main([str(empty), str(dst), '--model', 'matteformer']) == 2
+    assert 'the file is empty' in _error_line(capsys)
+    # the description is the docstring's whole first sentence
+    with pytest.raises(SystemExit):
+        cli.parse_args(['--help'])
+    help_text = ' '.join(capsys.readouterr().out.split())
+    assert ('Convert a supervised ImageNet checkpoint into a 6-channel '
+            'fine-tuning initialisation ("Supervised" rows).') in help_text

@@ -8,10 +8,14 @@ For every image it writes ``DIR/alpha/<name>.png`` (8-bit alpha),
 (RGBA), with ``--bg`` ``DIR/composite/<name>.png``, and with ``--mask`` the
 trimap it made, ``DIR/trimap/<name>.png``. Folders are matched by file stem.
 Each file is written whole or not at all. Exit status: 0 on success, 2 for
-bad input (the message names the file), 1 when ``--keep-going`` skipped some
-images.
+bad input (the message names the file: images, trimaps / masks, a checkpoint
+that is unreadable or does not fit the config, an ``--out`` that is a file),
+1 when ``--keep-going`` skipped some images; bad option values (e.g.
+``--trimap-threshold`` outside ``0 <= LOW < HIGH <= 255``) stop argument
+parsing with status 2.
 """
 import argparse
+import os.path as osp
 import sys
 from typing import List, Optional
 
@@ -52,7 +56,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         nargs=2,
         metavar=('LOW', 'HIGH'),
         help='accept a soft trimap: values <= LOW are background, >= HIGH '
-        'foreground, the rest unknown')
+        'foreground, the rest unknown (0 <= LOW < HIGH <= 255)')
     parser.add_argument('--out', required=True, help='output folder')
     parser.add_argument('--bg', help='new background image for composites')
     parser.add_argument(
@@ -69,7 +73,13 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         '--keep-going',
         action='store_true',
         help='report bad images and continue with the others')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.trimap_threshold is not None:
+        low, high = args.trimap_threshold
+        if not 0 <= low < high <= 255:
+            parser.error('--trimap-threshold LOW HIGH needs 0 <= LOW < HIGH '
+                         f'<= 255, got {low} {high}')
+    return args
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -90,11 +100,18 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.band < 1:
         print(f'error: --band must be >= 1, got {args.band}', file=sys.stderr)
         return 2
+    if osp.exists(args.out) and not osp.isdir(args.out):
+        print(
+            f'error: {args.out}: --out must be a folder, but this is an '
+            'existing file', file=sys.stderr)
+        return 2
 
     try:
         inferencer = DPTMattingInferencer(args.config, args.checkpoint,
                                           args.device)
-    except (FileNotFoundError, RuntimeError) as err:
+    except (FileNotFoundError, RuntimeError, ValueError) as err:
+        # missing / unreadable / mismatched checkpoint, CUDA unavailable,
+        # config without a test pipeline: the message names the cause
         print(f'error: {err}', file=sys.stderr)
         return 2
     failed = []

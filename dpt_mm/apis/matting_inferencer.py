@@ -14,7 +14,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 import torch
 from mmengine.dataset import Compose
-from mmengine.runner import load_checkpoint
+from mmengine.runner import load_state_dict
 
 from mmagic.apis.inferencers.base_mmagic_inferencer import \
     BaseMMagicInferencer
@@ -22,6 +22,8 @@ from mmagic.registry import MODELS
 from mmagic.structures import DataSample
 from mmagic.utils import ConfigType
 from dpt_mm.registry import INFERENCERS
+from dpt_mm.utils.io import (checkpoint_state_dict, read_checkpoint,
+                             state_dict_mismatch)
 from .image_io import (MattingInputError, atomic_write_image, output_paths,
                        read_gray_map, read_image, result_name)
 from .matting_ops import (check_size, check_trimap, composite,
@@ -126,15 +128,22 @@ class DPTMattingInferencer(BaseMMagicInferencer):
     def _init_model(self, cfg: ConfigType, ckpt: Optional[str],
                     device: str) -> torch.nn.Module:
         """Build the mattor and load ``ckpt`` strictly (a checkpoint of
-        another architecture must fail loudly, not give a random matte)."""
+        another architecture must fail loudly, not give a random matte).
+
+        Raises:
+            CheckpointError: ``ckpt`` is not a readable PyTorch checkpoint.
+            RuntimeError: Its weights do not fit the model (the message
+                counts the missing / unexpected keys and names a few).
+        """
         model = MODELS.build(cfg.model)
         if ckpt:
-            try:
-                load_checkpoint(model, ckpt, map_location='cpu', strict=True)
-            except RuntimeError as err:
-                raise RuntimeError(
-                    f'{ckpt}: checkpoint does not match the model of the '
-                    f'config: {err}') from err
+            # CheckpointError (a ValueError) for a file that is no checkpoint
+            state_dict = checkpoint_state_dict(read_checkpoint(ckpt))
+            mismatch = state_dict_mismatch(state_dict, model.state_dict())
+            if mismatch:
+                raise RuntimeError(f'{ckpt}: checkpoint does not match the '
+                                   f'model of the config: {mismatch}')
+            load_state_dict(model, state_dict, strict=True)
         model.cfg = cfg
         model.to(device)
         model.eval()

@@ -1,17 +1,49 @@
-"""Atomic file writing: a file is written whole or not at all.
+"""File I/O of dpt-mm: atomic writes and checkpoint reading.
 
-The one implementation used across dpt-mm (checkpoints through MMEngine's
-local backend, saved alphas, inference outputs, JSON results). The tools
-under ``tools/dataset_converters/`` keep a small copy so that they start
-without importing torch / mmagic.
+Atomic writing (a file is written whole or not at all) is the one
+implementation used across dpt-mm (checkpoints through MMEngine's local
+backend, saved alphas, inference outputs, JSON results). Written files get
+the permissions a plain ``open()`` would give them (``0o666`` minus the
+umask), not the ``0o600`` of :func:`tempfile.mkstemp`. The tools under
+``tools/dataset_converters/`` keep a small copy so that they start without
+importing torch / mmagic.
+
+Checkpoint reading turns "this file is not a checkpoint" and "these weights
+do not fit this model" into short errors that name the file, for the tools
+that load a user's checkpoint (``tools/test.py``, ``tools/infer.py``).
 """
 import os
 import os.path as osp
 import tempfile
-from typing import Callable
+import zipfile
+from collections import OrderedDict
+from typing import Callable, Dict, List, Mapping, Optional
 
 import cv2
 import numpy as np
+import torch
+
+
+def current_umask() -> int:
+    """Return the process umask.
+
+    Read from ``/proc/self/status`` where the kernel reports it (Linux
+    >= 4.7), which leaves the umask untouched; elsewhere it is read with
+    ``os.umask``, briefly set to the restrictive ``0o077`` and restored.
+
+    Returns:
+        int: The umask, e.g. ``0o022``.
+    """
+    try:
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith('Umask:'):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
 
 
 def atomic_write(path: str, write: Callable[[str], None]) -> None:
@@ -19,7 +51,8 @@ def atomic_write(path: str, write: Callable[[str], None]) -> None:
 
     The temporary file lives in the target folder, so ``os.replace`` is an
     atomic rename; on any error the temporary file is removed and ``path``
-    is left as it was.
+    is left as it was. The file gets mode ``0o666 & ~umask`` (what
+    ``open(path, 'w')`` gives a new file), not ``mkstemp``'s ``0o600``.
 
     Args:
         path (str): Final file path; its folder is created if needed.
@@ -33,6 +66,8 @@ def atomic_write(path: str, write: Callable[[str], None]) -> None:
     try:
         write(tmp)
         with open(tmp, 'rb+') as f:
+            # through the open descriptor: a umask like 0o277 still works
+            os.fchmod(f.fileno(), 0o666 & ~current_umask())
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
@@ -66,3 +101,166 @@ def atomic_imwrite(img: np.ndarray, path: str) -> None:
             f.write(encoded.tobytes())
 
     atomic_write(path, _write)
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file cannot be read, or does not fit the model."""
+
+
+def _looks_like_torch_file(path: str) -> Optional[str]:
+    """Why ``path`` cannot be a ``torch.save`` file, or None if it may be."""
+    with open(path, 'rb') as f:
+        head = f.read(2)
+    if not head:
+        return 'the file is empty'
+    if zipfile.is_zipfile(path) or head[:1] == b'\x80':
+        return None  # torch's zip format, or a (legacy) pickle stream
+    return 'neither a zip archive nor a pickle stream, as torch.save writes'
+
+
+def _short_reason(err: BaseException, limit: int = 200) -> str:
+    """One line about a failed ``torch.load``, without its long advice."""
+    text = str(err).strip()
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    marker = 'WeightsUnpickler error:'
+    picked = next((line for line in lines if marker in line), None)
+    if picked is not None:
+        text = ('weights-only loading refused it: ' +
+                picked.split(marker, 1)[1].strip())
+    elif lines:
+        text = lines[0]
+    if len(text) > limit:
+        text = text[:limit - 3] + '...'
+    return f'{type(err).__name__}: {text}' if text else type(err).__name__
+
+
+def checkpoint_load_error(path: str, err: BaseException) -> str:
+    """Say in one line why ``torch.load(path)`` failed with ``err``.
+
+    A file that cannot be a ``torch.save`` output (empty, or neither a zip
+    archive nor a pickle) is described as such, since torch's own error for
+    it is cryptic (e.g. ``KeyError: 101`` for a text file); otherwise the
+    error's first line, or the refused type of a weights-only load.
+
+    Args:
+        path (str): The file that failed to load.
+        err (BaseException): The exception ``torch.load`` raised.
+
+    Returns:
+        str: A short reason, without the file name.
+    """
+    try:
+        reason = _looks_like_torch_file(path)
+    except OSError as os_err:
+        reason = f'cannot open it: {os_err.strerror or os_err}'
+    return reason or _short_reason(err)
+
+
+def read_checkpoint(path: str) -> dict:
+    """Load a checkpoint file onto the CPU, with a clear error if it is none.
+
+    Loading is ``torch.load(..., weights_only=True)`` with dpt-mm's
+    allow-list (:func:`dpt_mm.utils.register_safe_globals`), as MMEngine's
+    runner loads checkpoints once ``dpt_mm`` is imported.
+
+    Args:
+        path (str): Checkpoint file.
+
+    Returns:
+        dict: The loaded checkpoint (``state_dict`` / ``meta`` / ... for
+        MMEngine checkpoints, or a bare state dict).
+
+    Raises:
+        FileNotFoundError: ``path`` is not a file.
+        CheckpointError: The file is not a readable PyTorch checkpoint
+            (message ``'PATH: not a readable PyTorch checkpoint (...)'``).
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'{path}: checkpoint not found')
+    from .safe_load import register_safe_globals
+    register_safe_globals()
+    try:
+        checkpoint = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as err:  # noqa: BLE001 - re-raised with the file name
+        reason = checkpoint_load_error(path, err)
+        raise CheckpointError(
+            f'{path}: not a readable PyTorch checkpoint ({reason})') from err
+    if not isinstance(checkpoint, dict):
+        raise CheckpointError(
+            f'{path}: not a readable PyTorch checkpoint (it holds a '
+            f'{type(checkpoint).__name__}, not a dict of weights)')
+    return checkpoint
+
+
+def checkpoint_state_dict(checkpoint: Mapping) -> Dict[str, object]:
+    """The weights of a loaded checkpoint, keyed as the model names them.
+
+    Unwraps MMEngine's ``state_dict`` entry and removes a DDP ``module.``
+    prefix, as ``mmengine.runner.load_checkpoint`` does.
+
+    Args:
+        checkpoint (Mapping): A loaded checkpoint or bare state dict.
+
+    Returns:
+        dict: Key to tensor (or whatever the checkpoint stores).
+    """
+    state = checkpoint.get('state_dict', checkpoint)
+    if not isinstance(state, Mapping):
+        return OrderedDict()
+    out = OrderedDict(
+        (k[len('module.'):] if k.startswith('module.') else k, v)
+        for k, v in state.items())
+    # module versions (e.g. of BatchNorm), kept as MMEngine's loader does
+    metadata = getattr(state, '_metadata', None)
+    if metadata is not None:
+        out._metadata = metadata
+    return out
+
+
+def _listing(names: List[str], noun: str, plural: str, shown: int) -> str:
+    """'3 missing keys (a, b, c)', with at most ``shown`` names."""
+    head = ', '.join(names[:shown])
+    more = f', ... {len(names) - shown} more' if len(names) > shown else ''
+    word = noun if len(names) == 1 else plural
+    return f'{len(names)} {word} ({head}{more})'
+
+
+def state_dict_mismatch(state_dict: Mapping,
+                        model_state: Mapping,
+                        shown: int = 5) -> Optional[str]:
+    """Summarise how a checkpoint's weights differ from a model's.
+
+    Missing BatchNorm ``num_batches_tracked`` buffers are ignored, as
+    MMEngine's loader ignores them.
+
+    Args:
+        state_dict (Mapping): Checkpoint weights (see
+            :func:`checkpoint_state_dict`).
+        model_state (Mapping): ``model.state_dict()``.
+        shown (int): How many names to show per kind of mismatch.
+            Defaults to 5.
+
+    Returns:
+        str or None: e.g. ``'2 missing keys (a, b), 1 unexpected key (c)'``;
+        None when every key matches with the same shape.
+    """
+    missing = [
+        k for k in model_state
+        if k not in state_dict and not k.endswith('num_batches_tracked')
+    ]
+    unexpected = [k for k in state_dict if k not in model_state]
+    shapes = []
+    for key, value in model_state.items():
+        theirs = state_dict.get(key)
+        if hasattr(value, 'shape') and hasattr(theirs, 'shape') and \
+                tuple(value.shape) != tuple(theirs.shape):
+            shapes.append(f'{key}: {list(theirs.shape)} in the checkpoint, '
+                          f'{list(value.shape)} in the model')
+    parts = [
+        _listing(names, noun, plural, shown)
+        for names, noun, plural in (
+            (missing, 'missing key', 'missing keys'),
+            (unexpected, 'unexpected key', 'unexpected keys'),
+            (shapes, 'shape mismatch', 'shape mismatches')) if names
+    ]
+    return ', '.join(parts) if parts else None

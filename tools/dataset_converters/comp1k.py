@@ -65,8 +65,25 @@ class DatasetLayoutError(RuntimeError):
 # small I/O helpers (kept here, free of the heavy mmagic import, so the
 # data tools start fast; dpt_mm.utils.io has the same idea for the package)
 # ---------------------------------------------------------------------------
+def _umask() -> int:
+    """The process umask (from /proc where possible, else via os.umask)."""
+    try:
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith('Umask:'):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write_bytes(path: str, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file and os.replace.
+
+    The file gets mode ``0o666 & ~umask`` like a plain ``open()``, not the
+    ``0o600`` of ``mkstemp``.
 
     Args:
         path (str): Destination file.
@@ -78,6 +95,7 @@ def atomic_write_bytes(path: str, data: bytes) -> None:
     try:
         with os.fdopen(fd, 'wb') as f:
             f.write(data)
+            os.fchmod(f.fileno(), 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         if osp.exists(tmp):
@@ -187,9 +205,11 @@ def random_dilation_trimap(alpha: np.ndarray,
                            ) -> np.ndarray:
     """Trimap from an alpha matte by random erosion of its known regions.
 
-    The same rule as MG Matting's ``GenMask`` and mmagic's ``GenerateTrimap``
-    (elliptical kernels, independent sizes for fg and bg), but drawn from an
-    explicit generator so that converters can make reproducible trimaps.
+    mmagic's ``GenerateTrimap`` rule at the image's own size (elliptical
+    kernels, independent sizes for fg and bg; MG Matting's training-time
+    ``GenMask`` erodes at 640x640 instead, see ``GenerateTrimapResized``),
+    drawn from an explicit generator so that converters can make
+    reproducible test trimaps.
 
     Args:
         alpha (np.ndarray): HxW uint8 alpha.

@@ -27,7 +27,9 @@ from dpt_mm.models.converters import (MODELS_TO_MODULES, PARTS,  # noqa: E402
 
 def parse_args(argv=None) -> argparse.Namespace:
     """Parse the command line."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    # the docstring's first paragraph, as one line
+    parser = argparse.ArgumentParser(
+        description=' '.join((__doc__ or '').split('\n\n')[0].split()))
     parser.add_argument('src', help='DPT checkpoint (mmengine .pth)')
     parser.add_argument('dst', help='output checkpoint path')
     parser.add_argument(
@@ -36,17 +38,50 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _reason(err: Exception) -> str:
+    """The message of an exception (a KeyError's without its quotes)."""
+    if isinstance(err, KeyError) and len(err.args) == 1:
+        return str(err.args[0])
+    return str(err)
+
+
+def _fail(message: str) -> int:
+    """Print ``error: message`` to stderr; return the exit status 2."""
+    print(f'error: {message}', file=sys.stderr)
+    return 2
+
+
 def main(argv=None) -> int:
-    """Run the conversion."""
+    """Run the conversion.
+
+    Returns:
+        int: Exit status: 0 on success, 2 when the input is missing, is not
+        a checkpoint or does not fit ``--model`` / ``--part``, or the output
+        cannot be written (an ``error: ...`` line says which; nothing is
+        written then).
+    """
     args = parse_args(argv)
-    src = load_state_dict(args.src)
+    try:
+        src = load_state_dict(args.src)  # messages name the file
+    except (FileNotFoundError, ValueError) as err:
+        return _fail(str(err))
     dropped = [] if reports_dropped(args.model, 'convert_dpt') else None
-    dst = convert_dpt(src, args.model, args.part, dropped=dropped)
+    try:
+        dst = convert_dpt(src, args.model, args.part, dropped=dropped)
+    except (KeyError, ValueError, NotImplementedError) as err:
+        return _fail(f'{args.src}: cannot convert it for --model '
+                     f'{args.model} --part {args.part}: {_reason(err)}')
     print_key_report(src, dst, dropped)
-    save_state_dict(
-        dst, args.dst,
-        dict(source=osp.abspath(args.src), model=args.model, part=args.part,
-             converter='dpt2finetune'))
+    try:
+        save_state_dict(
+            dst, args.dst,
+            dict(
+                source=osp.abspath(args.src),
+                model=args.model,
+                part=args.part,
+                converter='dpt2finetune'))
+    except OSError as err:
+        return _fail(f'{args.dst}: cannot write the output ({err})')
     print(f'saved {args.dst}')
     return 0
 

@@ -152,7 +152,10 @@ def load_state_dict(path: str) -> Dict[str, torch.Tensor]:
     try:
         ckpt = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as e:  # noqa: BLE001 - re-raised with the file name
-        raise ValueError(f'cannot read checkpoint {path}: {e}') from e
+        from dpt_mm.utils.io import checkpoint_load_error
+        raise ValueError(f'cannot read checkpoint {path}: not a readable '
+                         f'PyTorch checkpoint '
+                         f'({checkpoint_load_error(path, e)})') from e
     if isinstance(ckpt, dict):
         for key in ('state_dict', 'model'):
             if isinstance(ckpt.get(key), dict):
