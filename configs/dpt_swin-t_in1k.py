@@ -7,6 +7,12 @@ _base_ = [
     './_base_/default_runtime.py',
 ]
 
+# SyncBN across GPUs for the decoder's (and the ResNet encoders') BatchNorm,
+# as the authors' trainer converts its model under DDP; single-process and
+# CPU runs keep plain BatchNorm (MMEngine reverts it;
+# dpt_mm.utils.prepare_cpu_distributed drops it)
+sync_bn = 'torch'
+
 model = dict(
     type='DPT',
     data_preprocessor=dict(
@@ -32,10 +38,17 @@ model = dict(
         loss=dict(
             type='DPTMattingLoss',
             loss_alpha=dict(type='L1Loss', loss_weight=1.0),
-            loss_comp=dict(type='L1CompositionLoss', loss_weight=1.0),
+            # the authors' trainer composes ImageNet-normalised fg / bg /
+            # image and divides the 3-channel L1 sum by the 1-channel mask
+            # sum; mmagic's loss is the [0, 1] mean over 3 channels, so this
+            # weight (sum of 1 / std, ~13.28) matches it
+            loss_comp=dict(
+                type='L1CompositionLoss',
+                loss_weight=1 / 0.229 + 1 / 0.224 + 1 / 0.225),
             loss_lap=dict(type='LaplacianLoss', loss_weight=1.0),
-            output_weights=dict(alpha_os1=2.0, alpha_os4=1.0,
-                                alpha_os8=1.0))))
+            # (2 L(OS1) + L(OS4) + L(OS8)) / 5, as the official trainers
+            output_weights=dict(alpha_os1=0.4, alpha_os4=0.2,
+                                alpha_os8=0.2))))
 
 # lr 3e-4 is for a total batch of 512; `--auto-scale-lr` rescales it to the
 # actual total batch (linear rule, base 512).

@@ -156,6 +156,12 @@ def test_pretrain_configs_follow_the_paper_settings():
             if t.type == 'GridTrimap'][0]
     assert grid.cell_size == 7
     assert tuple(grid.ratios) == (0.75, 0.125, 0.125)
+    # official trainers' loss scale: composition on ImageNet-normalised
+    # images over the 1-channel mask (sum of 1 / std), outputs (2, 1, 1) / 5
+    loss = cfg.model.head.loss
+    assert loss.loss_comp.loss_weight == pytest.approx(13.2755, abs=1e-4)
+    assert dict(loss.output_weights) == dict(
+        alpha_os1=0.4, alpha_os4=0.2, alpha_os8=0.2)
 
     twin = _cfg('dpt_swin-t_8xb64-coslr-100e_in1k.py')
     assert twin.model == cfg.model and twin.optim_wrapper == cfg.optim_wrapper

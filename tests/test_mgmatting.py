@@ -245,11 +245,25 @@ def test_loss_weights_in_trimap_stage():
     def l1(p, w):
         return ((p - ds.gt_alpha).abs() * w).sum() / w.sum()
 
+    # the official (2, 1, 1) / 5, with the config's (0.4, 0.2, 0.2) as given
     expect = (2 * l1(out['alpha_os1'], unknown) +
               l1(out['alpha_os4'], unknown) +
-              l1(out['alpha_os8'], torch.ones_like(unknown))) / 4
+              l1(out['alpha_os8'], torch.ones_like(unknown))) / 5
     torch.testing.assert_close(losses['loss_alpha'], expect)
     assert set(losses) == {'loss_alpha', 'loss_comp', 'loss_lap'}
+
+
+def test_output_weights_default_and_validation():
+    """MGMatting's default output weights are the official (2, 1, 1) / 5
+    and every weight must be positive."""
+    cfg = tiny_mg_cfg()
+    cfg.pop('output_weights')
+    model = MODELS.build(cfg)
+    assert tuple(model.output_weights.values()) == pytest.approx(
+        (0.4, 0.2, 0.2))
+    for bad in [(0.4, 0.2), (0.4, 0.0, 0.2), (1.0, -0.2, 0.2)]:
+        with pytest.raises(ValueError, match='positive'):
+            MODELS.build(dict(tiny_mg_cfg(), output_weights=bad))
 
 
 def test_mgmatting_trains_on_cpu():

@@ -5,14 +5,21 @@
 # Schedule from MG Matting's config/MGMatting-DIM-200k.toml: Adam lr 1e-3,
 # betas (0.5, 0.999), batch 10 per GPU on 4 GPUs, 200k iterations, 10k
 # linear warm-up then cosine, PRM widths 30 / 15, losses L1 + composition +
-# Laplacian with weights 1 : 1 : 1. (MG Matting's adaptive gradient clipping
-# has no MMEngine equivalent and is not used.)
+# Laplacian with weights 1 : 1 : 1 on the official scale (composition on
+# ImageNet-normalised images, see loss_comp below) and output weights
+# (2, 1, 1) / 5. (MG Matting's adaptive gradient clipping has no MMEngine
+# equivalent and is not used.)
 _base_ = [
     '../_base_/default_runtime.py',
     '../_base_/schedules/matting_adam_4xb10-200k.py'
 ]
 
 warmup_iters = 10_000  # MG Matting's; also the PRM warm-up
+
+# SyncBN across GPUs, as the official trainer converts its model under DDP
+# (10 images per GPU); single-process and CPU runs keep plain BatchNorm
+# (MMEngine reverts it; dpt_mm.utils.prepare_cpu_distributed drops it)
+sync_bn = 'torch'
 
 model = dict(
     type='MGMatting',
@@ -33,9 +40,15 @@ model = dict(
         in_channels=(6, 32, 64, 128, 256, 512),
         shortcut_channels=(32, 32, 64, 128, 256, None)),
     loss_alpha=dict(type='L1Loss', loss_weight=1.0),
-    loss_comp=dict(type='L1CompositionLoss', loss_weight=1.0),
+    # the official trainer composes ImageNet-normalised fg / bg / image and
+    # divides the 3-channel L1 sum by the 1-channel mask sum; mmagic's loss
+    # is the [0, 1] mean over 3 channels, so this weight (sum of 1 / std,
+    # ~13.28) matches it
+    loss_comp=dict(
+        type='L1CompositionLoss',
+        loss_weight=1 / 0.229 + 1 / 0.224 + 1 / 0.225),
     loss_lap=dict(type='LaplacianLoss', loss_weight=1.0),
-    output_weights=(2., 1., 1.),
+    output_weights=(0.4, 0.2, 0.2),  # (2, 1, 1) / 5 for OS1 / OS4 / OS8
     train_cfg=dict(prm_warmup_iters=warmup_iters, refine_widths=(30, 15)),
     test_cfg=dict(
         resize_method='pad',

@@ -15,7 +15,10 @@ def prepare_cpu_distributed(cfg: Config) -> bool:
     ``device_ids=[local_rank]``, which DDP rejects for CPU modules. When the
     launcher is ``pytorch`` and CUDA is unavailable this initialises the
     process group itself (MMEngine then skips its own ``init_dist``) and sets
-    ``model_wrapper_cfg.device_ids = None``. GPU runs are left untouched.
+    ``model_wrapper_cfg.device_ids = None``. PyTorch's ``SyncBatchNorm``
+    only runs on accelerators, so a ``cfg.sync_bn`` (set by the configs that
+    follow the official trainers' SyncBN) is dropped with a log line: each
+    process then normalises with its own batch. GPU runs are left untouched.
 
     Args:
         cfg (Config): The run's config (``launcher`` already set); edited in
@@ -36,6 +39,12 @@ def prepare_cpu_distributed(cfg: Config) -> bool:
             backend='gloo',
             rank=int(os.environ['RANK']),
             world_size=int(os.environ['WORLD_SIZE']))
+    if cfg.get('sync_bn') is not None:
+        print_log(
+            f'no GPU: sync_bn={cfg.sync_bn!r} ignored (SyncBatchNorm needs '
+            'GPU tensors); BatchNorm statistics stay per process',
+            logger='current')
+        cfg.sync_bn = None
     wrapper = dict(cfg.get('model_wrapper_cfg') or {})
     wrapper.setdefault('type', 'MMDistributedDataParallel')
     wrapper['device_ids'] = None

@@ -45,29 +45,42 @@ class DPTMattingLoss(nn.Module):
     For each decoder output ``k`` in ``output_weights`` (``alpha_os1``,
     ``alpha_os4``, ``alpha_os8``) and ``U`` the trimap's unknown region::
 
-        loss_alpha = sum_k v_k * L1(alpha_k, gt_alpha; U) / sum_k v_k
+        loss_alpha = sum_k v_k * L1(alpha_k, gt_alpha; U)
         loss_comp  = sum_k v_k * L1(alpha_k F + (1 - alpha_k) B,
-                                    gt_merged; U) / sum_k v_k
-        loss_lap   = sum_k v_k * Lap(alpha_k, gt_alpha; U) / sum_k v_k
+                                    gt_merged; U)
+        loss_lap   = sum_k v_k * Lap(alpha_k, gt_alpha; U)
 
     where ``L1(.; U)`` is the mean absolute error over ``U`` (mmagic's
     ``L1Loss`` / ``L1CompositionLoss`` with ``weight=U``), ``Lap`` is
-    :class:`LaplacianLoss` and the ``loss_weight`` of each term (1 : 1 : 1 by
-    default) multiplies it. All outputs are supervised on the trimap's
-    unknown region: the pseudo alpha there is per-pixel noise, so the
-    prediction-driven uncertain region of MG Matting's training-time
-    progressive refinement is not used in pre-training; the default
-    ``v = (2, 1, 1)`` follows MG Matting's weighting of OS1 / OS4 / OS8. A
-    term whose config is None is skipped.
+    :class:`LaplacianLoss` and the ``loss_weight`` of each term multiplies
+    it. The weights ``v_k`` are used as given (not renormalised); the
+    default ``v = (0.4, 0.2, 0.2) = (2, 1, 1) / 5`` for OS1 / OS4 / OS8 is
+    the combination of the MG Matting, MatteFormer and DPT authors'
+    trainers. All outputs are supervised on the trimap's unknown region:
+    the pseudo alpha there is per-pixel noise, so the prediction-driven
+    uncertain region of MG Matting's training-time progressive refinement
+    is not used in pre-training. A term whose config is None is skipped.
+
+    The composition term of those trainers composes ImageNet-normalised
+    ``F`` / ``B`` against the normalised image and divides the 3-channel
+    L1 sum by the 1-channel mask sum, i.e. ``sum_c S_c / (std_c * |U|)``
+    for the per-channel [0, 1] error sums ``S_c``. mmagic's
+    ``L1CompositionLoss`` on [0, 1] RGB gives ``sum_c S_c / (3 |U|)``, so
+    the configs set its ``loss_weight`` to ``sum_c 1 / std_c`` (about
+    13.28) to match; the two are equal when the error is the same in every
+    channel and within about 1.5 % otherwise.
 
     Args:
         loss_alpha (dict, optional): Alpha loss config.
             Defaults to ``dict(type='L1Loss', loss_weight=1.0)``.
         loss_comp (dict, optional): Composition loss config.
-            Defaults to ``dict(type='L1CompositionLoss', loss_weight=1.0)``.
+            Defaults to ``dict(type='L1CompositionLoss', loss_weight=1.0)``
+            (the configs pass the ImageNet-scaled weight described above).
         loss_lap (dict, optional): Laplacian loss config.
             Defaults to ``dict(type='LaplacianLoss', loss_weight=1.0)``.
-        output_weights (dict): Weight ``v_k`` of each decoder output.
+        output_weights (dict): Weight ``v_k`` of each decoder output, used
+            as given; all must be positive. Defaults to
+            ``dict(alpha_os1=0.4, alpha_os4=0.2, alpha_os8=0.2)``.
     """
 
     def __init__(
@@ -77,12 +90,12 @@ class DPTMattingLoss(nn.Module):
             type='L1CompositionLoss', loss_weight=1.0),
         loss_lap: Optional[dict] = dict(type='LaplacianLoss', loss_weight=1.0),
         output_weights: Dict[str, float] = dict(
-            alpha_os1=2.0, alpha_os4=1.0, alpha_os8=1.0)
+            alpha_os1=0.4, alpha_os4=0.2, alpha_os8=0.2)
     ) -> None:
         super().__init__()
-        if not output_weights or sum(output_weights.values()) <= 0:
-            raise ValueError(f'output_weights must have a positive sum, got '
-                             f'{output_weights}')
+        if not output_weights or min(output_weights.values()) <= 0:
+            raise ValueError(f'output_weights must be non-empty and '
+                             f'positive, got {output_weights}')
         self.output_weights = dict(output_weights)
         self.loss_alpha = MODELS.build(loss_alpha) if loss_alpha else None
         self.loss_comp = MODELS.build(loss_comp) if loss_comp else None
@@ -109,15 +122,13 @@ class DPTMattingLoss(nn.Module):
                            f'{sorted(outputs)}')
         gt_alpha = data_samples.gt_alpha
         mask = unknown_mask(data_samples.trimap).to(gt_alpha)
-        total = float(sum(self.output_weights.values()))
         losses: Dict[str, Tensor] = {}
 
         def add(name: str, value: Tensor) -> None:
             losses[name] = losses.get(name, 0.) + value
 
-        for key, v in self.output_weights.items():
+        for key, scale in self.output_weights.items():
             pred = outputs[key]
-            scale = v / total
             if self.loss_alpha is not None:
                 add('loss_alpha', scale * self.loss_alpha(pred, gt_alpha,
                                                           mask))

@@ -37,10 +37,14 @@ class MatteFormer(BaseMattor):
 
     Each of L1 (``loss_alpha``), composition (``loss_comp``) and Laplacian
     (``loss_lap``) losses is ``sum_k v_k * loss(alpha_k, w_k)`` with
-    ``v = (2, 1, 1) / 5`` for OS1 / OS4 / OS8 (the official weighting). The
-    composition loss is mmagic's ``L1CompositionLoss`` on RGB in [0, 1]
-    (the official code composes ImageNet-normalised images, which scales
-    that term by about 1 / std; the term weights stay 1 : 1 : 1).
+    ``output_weights`` ``v`` used as given, by default
+    ``(0.4, 0.2, 0.2) = (2, 1, 1) / 5`` for OS1 / OS4 / OS8 (the official
+    weighting). The composition loss is mmagic's ``L1CompositionLoss`` on
+    RGB in [0, 1], the mean over pixels and channels. The official trainer
+    composes ImageNet-normalised images and divides the 3-channel L1 sum by
+    the 1-channel weight sum, which is ``sum_c 1 / std_c`` (about 13.28)
+    times that for an error spread evenly over the channels, so the configs
+    set ``loss_comp.loss_weight = 1 / 0.229 + 1 / 0.224 + 1 / 0.225``.
 
     Test: ``alpha_os8`` refined by OS4 then OS1 with ellipse sizes
     ``width // 2`` (15 and 7), then ``BaseMattor`` restores the size and
@@ -56,7 +60,8 @@ class MatteFormer(BaseMattor):
             ``L1CompositionLoss``.
         loss_lap (dict, optional): Laplacian loss. Defaults to
             ``LaplacianLoss``.
-        output_weights (Sequence[float]): ``v`` for OS1 / OS4 / OS8.
+        output_weights (Sequence[float]): ``v`` for OS1 / OS4 / OS8, used
+            as given. Defaults to ``(0.4, 0.2, 0.2)``.
         train_cfg (dict, optional): ``prm_warmup_iters`` (default 5000),
             ``self_refine_width1`` (30), ``self_refine_width2`` (15).
         test_cfg (dict, optional): ``BaseMattor``'s resize settings plus
