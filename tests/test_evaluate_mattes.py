@@ -218,13 +218,13 @@ def demo_checkpoint(tmp_path_factory):
     return path, model.state_dict()
 
 
-def _test_tool_args(ckpt, tmp_path, name, *extra):
+def _test_tool_args(ckpt, tmp_path, name, *extra, data_root=DEMO_DATA):
     return [
         DEMO_CFG, ckpt, '--work-dir',
         str(tmp_path / 'work'), '--out-metrics',
         str(tmp_path / 'metrics.json'), '--save-alpha',
         str(tmp_path / 'alpha'), '--cfg-options', f'experiment_name={name}',
-        f'test_dataloader.dataset.data_root={DEMO_DATA}', *extra
+        f'test_dataloader.dataset.data_root={data_root}', *extra
     ]
 
 
@@ -317,16 +317,28 @@ def test_test_tool_prints_metrics_with_four_significant_digits(value, text):
     assert load_test_tool().format_metric(value) == text
 
 
-@pytest.mark.skipif(
-    not osp.isfile(osp.join(DEMO_DATA, 'test_list.json')),
-    reason='needs the demo data (make demo, or tools/dataset_converters/'
-    'make_demo_data.py --out data/demo)')
-def test_test_tool_end_to_end_on_two_demo_images(demo_checkpoint, tmp_path,
+@pytest.fixture(scope='module')
+def small_demo_comp1k(tmp_path_factory):
+    """A two-image demo test set made by the demo-data generator."""
+    sys.path.insert(0, osp.join(ROOT, 'tools', 'dataset_converters'))
+    try:
+        import make_demo_data
+    finally:
+        sys.path.pop(0)
+    out = str(tmp_path_factory.mktemp('demo'))
+    make_demo_data.make_demo_data(
+        out, seed=0, num_in1k=1, num_train=1, num_test=1, num_bg=2)
+    return osp.join(out, 'comp1k')
+
+
+def test_test_tool_end_to_end_on_two_demo_images(demo_checkpoint,
+                                                 small_demo_comp1k, tmp_path,
                                                  capsys):
     path, _ = demo_checkpoint
     rc = load_test_tool().main(
         _test_tool_args(path, tmp_path, f'e2e_{os.getpid()}',
-                        'test_dataloader.dataset.indices=2'))
+                        'test_dataloader.dataset.indices=2',
+                        data_root=small_demo_comp1k))
     out = capsys.readouterr().out
     assert rc == 0
     metrics = json.loads((tmp_path / 'metrics.json').read_text())
