@@ -27,20 +27,12 @@ import torch
 def current_umask() -> int:
     """Return the process umask.
 
-    Read from ``/proc/self/status`` where the kernel reports it (Linux
-    >= 4.7), which leaves the umask untouched; elsewhere it is read with
-    ``os.umask``, briefly set to the restrictive ``0o077`` and restored.
+    ``os.umask`` can only be read by setting it: it is set to the
+    restrictive ``0o077`` for that instant and restored.
 
     Returns:
         int: The umask, e.g. ``0o022``.
     """
-    try:
-        with open('/proc/self/status') as f:
-            for line in f:
-                if line.startswith('Umask:'):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
     mask = os.umask(0o077)
     os.umask(mask)
     return mask

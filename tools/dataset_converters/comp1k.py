@@ -66,14 +66,7 @@ class DatasetLayoutError(RuntimeError):
 # data tools start fast; dpt_mm.utils.io has the same idea for the package)
 # ---------------------------------------------------------------------------
 def _umask() -> int:
-    """The process umask (from /proc where possible, else via os.umask)."""
-    try:
-        with open('/proc/self/status') as f:
-            for line in f:
-                if line.startswith('Umask:'):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
+    """The process umask (read by setting a restrictive one and restoring)."""
     mask = os.umask(0o077)
     os.umask(mask)
     return mask
