@@ -20,9 +20,7 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
 
 from dpt_mm.models.converters import (MODELS_TO_MODULES, PARTS,  # noqa: E402
-                                      convert_dpt, load_state_dict,
-                                      print_key_report, reports_dropped,
-                                      save_state_dict)
+                                      run_conversion_cli)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -38,19 +36,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _reason(err: Exception) -> str:
-    """The message of an exception (a KeyError's without its quotes)."""
-    if isinstance(err, KeyError) and len(err.args) == 1:
-        return str(err.args[0])
-    return str(err)
-
-
-def _fail(message: str) -> int:
-    """Print ``error: message`` to stderr; return the exit status 2."""
-    print(f'error: {message}', file=sys.stderr)
-    return 2
-
-
 def main(argv=None) -> int:
     """Run the conversion.
 
@@ -61,29 +46,18 @@ def main(argv=None) -> int:
         written then).
     """
     args = parse_args(argv)
-    try:
-        src = load_state_dict(args.src)  # messages name the file
-    except (FileNotFoundError, ValueError) as err:
-        return _fail(str(err))
-    dropped = [] if reports_dropped(args.model, 'convert_dpt') else None
-    try:
-        dst = convert_dpt(src, args.model, args.part, dropped=dropped)
-    except (KeyError, ValueError, NotImplementedError) as err:
-        return _fail(f'{args.src}: cannot convert it for --model '
-                     f'{args.model} --part {args.part}: {_reason(err)}')
-    print_key_report(src, dst, dropped)
-    try:
-        save_state_dict(
-            dst, args.dst,
-            dict(
-                source=osp.abspath(args.src),
-                model=args.model,
-                part=args.part,
-                converter='dpt2finetune'))
-    except OSError as err:
-        return _fail(f'{args.dst}: cannot write the output ({err})')
-    print(f'saved {args.dst}')
-    return 0
+    return run_conversion_cli(
+        args.src,
+        args.dst,
+        args.model,
+        'convert_dpt',
+        f'--model {args.model} --part {args.part}',
+        meta=dict(
+            source=osp.abspath(args.src),
+            model=args.model,
+            part=args.part,
+            converter='dpt2finetune'),
+        part=args.part)
 
 
 if __name__ == '__main__':

@@ -17,9 +17,7 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
 
 from dpt_mm.models.converters import (MODELS_TO_MODULES,  # noqa: E402
-                                      convert_supervised, load_state_dict,
-                                      print_key_report, reports_dropped,
-                                      save_state_dict)
+                                      run_conversion_cli)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -34,19 +32,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _reason(err: Exception) -> str:
-    """The message of an exception (a KeyError's without its quotes)."""
-    if isinstance(err, KeyError) and len(err.args) == 1:
-        return str(err.args[0])
-    return str(err)
-
-
-def _fail(message: str) -> int:
-    """Print ``error: message`` to stderr; return the exit status 2."""
-    print(f'error: {message}', file=sys.stderr)
-    return 2
-
-
 def main(argv=None) -> int:
     """Run the conversion.
 
@@ -57,28 +42,16 @@ def main(argv=None) -> int:
         then).
     """
     args = parse_args(argv)
-    try:
-        src = load_state_dict(args.src)  # messages name the file
-    except (FileNotFoundError, ValueError) as err:
-        return _fail(str(err))
-    dropped = [] if reports_dropped(args.model, 'convert_supervised') else None
-    try:
-        dst = convert_supervised(src, args.model, dropped=dropped)
-    except (KeyError, ValueError, NotImplementedError) as err:
-        return _fail(f'{args.src}: cannot convert it for --model '
-                     f'{args.model}: {_reason(err)}')
-    print_key_report(src, dst, dropped)
-    try:
-        save_state_dict(
-            dst, args.dst,
-            dict(
-                source=osp.abspath(args.src),
-                model=args.model,
-                converter='supervised2finetune'))
-    except OSError as err:
-        return _fail(f'{args.dst}: cannot write the output ({err})')
-    print(f'saved {args.dst}')
-    return 0
+    return run_conversion_cli(
+        args.src,
+        args.dst,
+        args.model,
+        'convert_supervised',
+        f'--model {args.model}',
+        meta=dict(
+            source=osp.abspath(args.src),
+            model=args.model,
+            converter='supervised2finetune'))
 
 
 if __name__ == '__main__':

@@ -22,6 +22,7 @@ import functools
 import importlib
 import inspect
 import os.path as osp
+import sys
 from collections import OrderedDict
 from typing import Callable, Dict, List, Optional, Tuple
 
@@ -239,8 +240,57 @@ def save_state_dict(state_dict: Dict[str, torch.Tensor], path: str,
     atomic_write(path, lambda tmp: torch.save(payload, tmp))
 
 
+def run_conversion_cli(src_path: str, dst_path: str, model: str, kind: str,
+                       options: str, meta: dict, **kwargs) -> int:
+    """Load, convert, report and save: the body of the converter CLIs.
+
+    User errors end in one ``error: ...`` line on stderr naming the file,
+    and nothing is written: a missing or unreadable input, weights that do
+    not fit ``model`` (``options`` describes the command-line choices in
+    that message), an output that cannot be written.
+
+    Args:
+        src_path (str): Input checkpoint.
+        dst_path (str): Output checkpoint.
+        model (str): Target model (a key of ``MODELS_TO_MODULES``).
+        kind (str): ``'convert_dpt'`` or ``'convert_supervised'``.
+        options (str): The CLI options, e.g. ``'--model gca --part
+            encoder'``, for the error message.
+        meta (dict): Saved as the output's ``meta``.
+        **kwargs: Further arguments of the converter (``part``).
+
+    Returns:
+        int: Exit status, 0 on success and 2 on a user error.
+    """
+
+    def fail(message: str) -> int:
+        print(f'error: {message}', file=sys.stderr)
+        return 2
+
+    try:
+        src = load_state_dict(src_path)  # messages name the file
+    except (FileNotFoundError, ValueError) as err:
+        return fail(str(err))
+    convert = convert_dpt if kind == 'convert_dpt' else convert_supervised
+    dropped = [] if reports_dropped(model, kind) else None
+    try:
+        dst = convert(src, model, dropped=dropped, **kwargs)
+    except (KeyError, ValueError, NotImplementedError) as err:
+        # a KeyError's message without its quotes
+        reason = err.args[0] if isinstance(err, KeyError) and len(
+            err.args) == 1 else err
+        return fail(f'{src_path}: cannot convert it for {options}: {reason}')
+    print_key_report(src, dst, dropped)
+    try:
+        save_state_dict(dst, dst_path, meta)
+    except OSError as err:
+        return fail(f'{dst_path}: cannot write the output ({err})')
+    print(f'saved {dst_path}')
+    return 0
+
+
 __all__ = [
     'MODELS_TO_MODULES', 'PARTS', 'KINDS', 'get_converter', 'convert_dpt',
     'convert_supervised', 'reports_dropped', 'load_state_dict', 'diff_keys',
-    'print_key_report', 'save_state_dict'
+    'print_key_report', 'save_state_dict', 'run_conversion_cli'
 ]
