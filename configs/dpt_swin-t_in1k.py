@@ -2,8 +2,12 @@
 #   tools/dist_train.sh configs/dpt_swin-t_in1k.py 8
 # Batch 512 = 8 GPUs x 64 (per-GPU batch set by the dataset base); 100 epochs,
 # 224x224, 7x7 grid trimap with unknown / fg / bg = 0.75 / 0.125 / 0.125.
+# The Composition-1k test split (comp1k_test.py) is the test set of the
+# pre-trained network itself (zero-shot matting, no fine-tuning):
+#   python tools/test.py configs/dpt_swin-t_in1k.py work_dirs/.../epoch_100.pth
 _base_ = [
     './_base_/datasets/dpt_pretrain_in1k.py',
+    './_base_/datasets/comp1k_test.py',
     './_base_/default_runtime.py',
 ]
 
@@ -20,21 +24,23 @@ model = dict(
         mean=[123.675, 116.28, 103.53],
         std=[58.395, 57.12, 57.375],
         proc_trimap='as_is'),
+    # the fine-tuning network itself (as the authors' DPT generator for the
+    # Swin-T rows): MatteFormer's prior-token (PAST) Swin-T encoder, whose
+    # attention sees the trimap's prior tokens during pre-training too, and
+    # MatteFormer's decoder below; `--part encoder+decoder` is then an
+    # identity mapping that loads every parameter with strict=True
     backbone=dict(
-        type='MattingSwinTransformer',  # mmpretrain Swin + patch embedding
-        arch='tiny',
-        img_size=224,
+        type='MatteFormerEncoder',
+        arch=dict(
+            embed_dims=96, depths=(2, 2, 6, 2), num_heads=(3, 6, 12, 24)),
         in_channels=6,
-        drop_path_rate=0.1,
-        out_indices=(0, 1, 2, 3),
-        init_cfg=[
-            dict(type='TruncNormal', layer='Linear', std=0.02, bias=0.),
-            dict(type='Constant', layer='LayerNorm', val=1., bias=0.),
-        ]),
+        window_size=7,
+        drop_path_rate=0.3),
     head=dict(
         type='MattingHead',
         in_channels=(6, 96, 96, 192, 384, 768),
         shortcut_channels=(32, 32, 64, 128, 256, 512),
+        num_blocks=(2, 3, 3, 2),
         loss=dict(
             type='DPTMattingLoss',
             loss_alpha=dict(type='L1Loss', loss_weight=1.0),
@@ -60,7 +66,7 @@ optim_wrapper = dict(
         norm_decay_mult=0.0,
         bias_decay_mult=0.0,
         custom_keys={
-            'absolute_pos_embed': dict(decay_mult=0.0),
+            'absolute_pos_embed': dict(decay_mult=0.0),  # plain-Swin variant
             'relative_position_bias_table': dict(decay_mult=0.0),
         }))
 auto_scale_lr = dict(base_batch_size=512)
@@ -88,9 +94,7 @@ train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
 val_cfg = None
 val_dataloader = None
 val_evaluator = None
-test_cfg = None
-test_dataloader = None
-test_evaluator = None
+test_cfg = dict(type='TestLoop')
 
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=100),

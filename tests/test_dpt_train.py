@@ -140,7 +140,10 @@ def test_pretrain_configs_follow_the_paper_settings():
     assert cfg.default_scope == 'mmagic'
     assert cfg.model.type == 'DPT'
     assert cfg.model.backbone.in_channels == 6
-    assert tuple(cfg.model.backbone.out_indices) == (0, 1, 2, 3)
+    # the fine-tuning network (MatteFormer's) is pre-trained itself
+    assert cfg.model.backbone.type == 'MatteFormerEncoder'
+    assert cfg.model.backbone.drop_path_rate == 0.3
+    assert tuple(cfg.model.head.num_blocks) == (2, 3, 3, 2)
     opt = cfg.optim_wrapper.optimizer
     assert (opt.type, opt.lr, tuple(opt.betas), opt.weight_decay) == (
         'AdamW', 3e-4, (0.9, 0.95), 0.05)
@@ -263,7 +266,8 @@ def demo_in1k(tmp_path_factory):
         sys.executable,
         osp.join(ROOT, 'tools', 'dataset_converters', 'make_demo_data.py'),
         '--out', str(out), '--seed', '0', '--num-in1k', '16', '--num-train',
-        '2', '--num-test', '1', '--num-bg', '4'
+        '2', '--num-test', '1', '--num-bg', '4', '--num-heldout', '1',
+        '--num-scarce', '1'
     ], check=True, capture_output=True)
     return str(out / 'in1k')
 
@@ -275,7 +279,6 @@ def _small_demo_cfg(data_root, work_dir, max_iters, size=64):
             t.min_size = size
         if 'crop_size' in t:
             t.crop_size = (size, size)
-    cfg.model.backbone.img_size = size
     cfg.train_dataloader.update(
         batch_size=2, num_workers=0, persistent_workers=False)
     cfg.train_dataloader.dataset.data_root = data_root

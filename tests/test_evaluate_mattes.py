@@ -327,7 +327,8 @@ def small_demo_comp1k(tmp_path_factory):
         sys.path.pop(0)
     out = str(tmp_path_factory.mktemp('demo'))
     make_demo_data.make_demo_data(
-        out, seed=0, num_in1k=1, num_train=1, num_test=1, num_bg=2)
+        out, seed=0, num_in1k=1, num_train=1, num_test=1, num_bg=2,
+        num_heldout=1, num_scarce=1)
     return osp.join(out, 'comp1k')
 
 

@@ -329,7 +329,8 @@ def demo_root(tmp_path_factory):
     import make_demo_data
     out = str(tmp_path_factory.mktemp('demo'))
     make_demo_data.make_demo_data(
-        out, seed=0, num_in1k=1, num_train=4, num_test=1, num_bg=4)
+        out, seed=0, num_in1k=1, num_train=4, num_test=1, num_bg=4,
+        num_heldout=1, num_scarce=1)
     return osp.join(out, 'comp1k')
 
 

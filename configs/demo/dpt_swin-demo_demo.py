@@ -2,10 +2,11 @@
 #   python tools/dataset_converters/make_demo_data.py --out data/demo --seed 0
 #   python tools/train.py configs/demo/dpt_swin-demo_demo.py
 #   tools/dist_train.sh configs/demo/dpt_swin-demo_demo.py 2   # 2 CPU procs
-# Same pretext task, data pipeline and losses as dpt_swin-t_in1k.py, with a
-# tiny Swin (embed 32, depths 2-2-2-2, heads 1-2-4-8, window 7), a half-width
-# decoder, 128x128 crops and 150 iterations of batch 4. The tiny MatteFormer
-# demo config uses the same encoder / decoder widths so the weights transfer.
+# Same pretext task, data pipeline, losses and network (MatteFormer's PAST
+# encoder + decoder) as dpt_swin-t_in1k.py at demo widths (embed 32, depths
+# 2-2-2-2, heads 1-2-4-8, window 7; half-width decoder), 128x128 crops and
+# 150 iterations of batch 4. The tiny MatteFormer demo config is the same
+# network, so the pre-trained state dict is its initialisation.
 _base_ = ['../dpt_swin-t_in1k.py']
 
 crop_size = 128  # multiple of 32; Swin pads its 4x4 last stage to the window
@@ -19,13 +20,8 @@ train_pipeline = [
 
 model = dict(
     backbone=dict(
-        img_size=crop_size,
-        pad_small_map=True,
-        arch=dict(
-            _delete_=True,
-            embed_dims=32,
-            depths=(2, 2, 2, 2),
-            num_heads=(1, 2, 4, 8))),
+        arch=dict(embed_dims=32, depths=(2, 2, 2, 2), num_heads=(1, 2, 4, 8)),
+        drop_path_rate=0.1),
     head=dict(
         in_channels=(6, 32, 32, 64, 128, 256),
         shortcut_channels=(16, 16, 32, 64, 128, 256)))
@@ -34,6 +30,9 @@ train_dataloader = dict(
     batch_size=4,
     num_workers=2,
     dataset=dict(data_root='data/demo/in1k', pipeline=train_pipeline))
+# zero-shot matting of the pre-trained network on the held-out demo split
+test_dataloader = dict(
+    num_workers=0, dataset=dict(data_root='data/demo/comp1k_heldout'))
 
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
 max_iters = 150

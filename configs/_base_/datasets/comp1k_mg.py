@@ -23,11 +23,13 @@
 #     RandomJitter, skipped on a crop without foreground as MG Matting
 #     does: dpt_mm RandomJitterNonEmpty);
 #   - composition, one-hot trimap, packing.
-# test: the 1000 merged images with their given trimaps.
+# test: the 1000 merged images with their given trimaps (comp1k_test.py).
 #
 # Data layout: docs/data_preparation.md. The evaluators use the project's
 # DIMMattingMetrics (dpt_mm/evaluation/metrics: the official DIM
 # definitions of SAD, MSE, Grad and Conn on the unknown region).
+
+_base_ = ['./comp1k_test.py']
 
 dataset_type = 'AdobeComp1kDataset'
 data_root = 'data/adobe_composition-1k'
@@ -82,21 +84,6 @@ train_pipeline = [
     dict(type='PackMattingInputs', onehot_trimap=True),
 ]
 
-test_pipeline = [
-    dict(
-        type='LoadImageFromFile',
-        key='alpha',
-        color_type='grayscale',
-        save_original_img=True),
-    dict(
-        type='LoadImageFromFile',
-        key='trimap',
-        color_type='grayscale',
-        save_original_img=True),
-    dict(type='LoadImageFromFile', key='merged'),
-    dict(type='PackMattingInputs', onehot_trimap=True),
-]
-
 train_dataloader = dict(
     batch_size=10,  # per GPU; 4 GPUs give MG Matting's / MatteFormer's 40
     num_workers=8,
@@ -109,20 +96,3 @@ train_dataloader = dict(
         test_mode=False,
         pipeline=train_pipeline))
 
-val_dataloader = dict(
-    batch_size=1,
-    num_workers=4,
-    persistent_workers=False,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='test_list.json',
-        test_mode=True,
-        pipeline=test_pipeline))
-
-test_dataloader = val_dataloader
-
-val_evaluator = [dict(type='DIMMattingMetrics')]
-test_evaluator = val_evaluator

@@ -3,8 +3,8 @@
 from typing import Dict, List, Optional, Sequence, Union
 
 import torch
+from mmagic.models.base_models import BaseMattor
 from mmagic.structures import DataSample
-from mmengine.model import BaseModel
 from torch import Tensor
 
 from dpt_mm.registry import MODELS
@@ -12,18 +12,28 @@ from ..heads.matting_head import init_spectral_norm_vectors
 
 
 @MODELS.register_module()
-class DPT(BaseModel):
+class DPT(BaseMattor):
     """Self-supervised matting pre-training: encoder + matting decoder.
 
     ``inputs`` (from ``MattorPreprocessor(proc_trimap='as_is')``) are the
-    normalised RGB composite and the one-hot trimap (6 channels). The backbone
-    returns five levels (strides 2..32, see ``MattingSwinTransformer`` /
-    ``MattingResNetEnc``); the network input is prepended as level 0 and
-    :class:`MattingHead` decodes them. The head owns the loss (e.g.
+    normalised RGB composite and the one-hot trimap (6 channels). The
+    backbone returns the six decoder levels (``MatteFormerEncoder``: the
+    input itself first) or five (strides 2..32, ``MattingSwinTransformer`` /
+    ``MattingResNetEnc``; the network input is then prepended as level 0),
+    and :class:`MattingHead` decodes them. The head owns the loss (e.g.
     ``DPTMattingLoss``: L1 + composition + Laplacian on the unknown region).
+    With the fine-tuning model's own backbone and head (the default Swin-T
+    config: MatteFormer's network), the pre-trained state dict is the
+    fine-tuning one.
+
+    The pre-trained network is also a matting model as it is (zero-shot
+    matting): on test-pipeline samples ``predict`` pads, restores and masks
+    the known regions through mmagic's ``BaseMattor``, so ``tools/test.py``
+    and ``tools/infer.py`` take a DPT config and checkpoint.
 
     Args:
-        backbone (dict): Encoder config returning 5 feature levels.
+        backbone (dict): Encoder config returning 6 decoder levels (the
+            input first) or 5 feature levels (strides 2..32).
         head (dict): ``MattingHead`` config, with its ``loss``.
         neck (dict, optional): Module applied to the deepest level only
             (e.g. MG Matting's ASPP). Defaults to None.
@@ -32,6 +42,8 @@ class DPT(BaseModel):
         with_trimap (bool): If False (Table 7, without trimap) only the
             3 image channels are fed to the network; the loss still uses the
             trimap's unknown region. Defaults to True.
+        test_cfg (dict, optional): ``BaseMattor``'s test-time resizing.
+            Defaults to reflect padding to a multiple of 32.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -41,35 +53,61 @@ class DPT(BaseModel):
                  neck: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  with_trimap: bool = True,
+                 test_cfg: Optional[dict] = None,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         if data_preprocessor is None:
             data_preprocessor = dict(
                 type='MattorPreprocessor', proc_trimap='as_is')
+        test_defaults = dict(
+            resize_method='pad', resize_mode='reflect', size_divisor=32)
+        test_defaults.update(test_cfg or {})
         super().__init__(
-            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+            data_preprocessor=data_preprocessor,
+            backbone=backbone,
+            init_cfg=init_cfg,
+            test_cfg=test_defaults)
         self.with_trimap = with_trimap
-        self.backbone = MODELS.build(backbone)
         self.neck = MODELS.build(neck) if neck is not None else None
         self.head = MODELS.build(head)
         # sane eval outputs before any training step (see the function)
         init_spectral_norm_vectors(self)
 
     def extract_feat(self, inputs: Tensor) -> List[Tensor]:
-        """Return the six decoder levels ``[input, *backbone(input)]``."""
+        """Return the six decoder levels (the input first)."""
         x = inputs if self.with_trimap else inputs[:, :3]
         feats = list(self.backbone(x))
-        if len(feats) != 5:
-            raise ValueError(f'DPT backbone must return 5 feature levels '
-                             f'(strides 2..32), got {len(feats)}')
+        if len(feats) == 5:
+            feats = [x] + feats
+        elif len(feats) != 6:
+            raise ValueError(f'DPT backbone must return 6 decoder levels or '
+                             f'5 feature levels (strides 2..32), got '
+                             f'{len(feats)}')
         if self.neck is not None:
             feats[-1] = self.neck(feats[-1])
-        return [x] + feats
+        return feats
+
+    def _forward(self, inputs: Tensor) -> Tensor:
+        """The progressively refined alpha, Nx1xHxW in [0, 1]."""
+        return self.head.predict(self.extract_feat(inputs))
+
+    _forward_test = _forward
+
+    def _forward_train(self, inputs: Tensor,
+                       data_samples: DataSample) -> Dict[str, Tensor]:
+        """Loss of the head on the unknown region."""
+        return self.head.loss(self.extract_feat(inputs), data_samples)
 
     def forward(self,
                 inputs: Tensor,
                 data_samples: Optional[DataSample] = None,
                 mode: str = 'tensor'):
         """Dispatch to ``loss`` / ``predict`` / ``tensor`` mode.
+
+        ``predict`` on test-pipeline samples (with ``ori_trimap``) is
+        ``BaseMattor``'s: pad, refine, restore the size, set the known
+        regions, uint8 ``output.pred_alpha``. On pretext batches (no
+        original trimap) each sample gets the raw 1xHxW float
+        ``pred_alpha``.
 
         Args:
             inputs (Tensor): Nx6xHxW (image + one-hot trimap).
@@ -78,30 +116,24 @@ class DPT(BaseModel):
 
         Returns:
             dict | list[DataSample] | Tensor: Losses, data samples with
-            ``pred_alpha``, or the Nx1xHxW alpha in [0, 1].
+            predictions, or the Nx1xHxW alpha in [0, 1].
         """
-        if mode == 'loss':
-            return self.loss(inputs, data_samples)
-        if mode == 'predict':
-            return self.predict(inputs, data_samples)
-        if mode == 'tensor':
-            return self.head.predict(self.extract_feat(inputs))
-        raise RuntimeError(f'Invalid mode "{mode}"; expected loss, predict '
-                           'or tensor')
+        if mode not in ('loss', 'predict', 'tensor'):
+            raise RuntimeError(f'Invalid mode "{mode}"; expected loss, '
+                               'predict or tensor')
+        if mode == 'predict' and not (data_samples is not None and isinstance(
+                data_samples, DataSample) and 'ori_trimap' in data_samples):
+            return self._predict_raw(inputs, data_samples)
+        return super().forward(inputs, data_samples, mode)
 
-    def loss(self, inputs: Tensor,
-             data_samples: DataSample) -> Dict[str, Tensor]:
-        """Loss of the head on the unknown region."""
-        return self.head.loss(self.extract_feat(inputs), data_samples)
-
-    def predict(self,
-                inputs: Tensor,
-                data_samples: Optional[Union[DataSample,
-                                             Sequence[DataSample]]] = None
-                ) -> List[DataSample]:
-        """Predict alpha; each returned sample gets a 1xHxW ``pred_alpha``."""
+    def _predict_raw(
+        self,
+        inputs: Tensor,
+        data_samples: Optional[Union[DataSample, Sequence[DataSample]]] = None
+    ) -> List[DataSample]:
+        """Per-sample float ``pred_alpha`` (1xHxW) of a pretext batch."""
         with torch.no_grad():
-            alpha = self.head.predict(self.extract_feat(inputs))
+            alpha = self._forward(inputs)
         if data_samples is None:
             samples = [DataSample() for _ in range(len(alpha))]
         elif isinstance(data_samples, DataSample):

@@ -55,11 +55,11 @@ kept (the classifier, the final ``norm`` / ``norm3``, ``attn_mask`` and
 relative-position indices are dropped; ``norm0..3`` and the decoder start
 from scratch).
 
-**DPT** (this project's pre-training, :class:`~dpt_mm.models.DPT` with
-``MattingSwinTransformer`` + ``MattingHead``) -- :func:`convert_dpt`:
-``backbone.*`` keeps its names (already 6 input channels) with the tables
-extended as above; with ``part='encoder+decoder'`` also ``head.*``
-unchanged (Table 6).
+**DPT** (this project's pre-training, :class:`~dpt_mm.models.DPT`) --
+:func:`convert_dpt`: the default configs pre-train MatteFormer's own
+network, so ``backbone.*`` (and with ``part='encoder+decoder'`` ``head.*``,
+Table 6) map by identity; a plain-Swin DPT backbone gets its tables and
+patch embedding extended as above.
 """
 import re
 from typing import Dict, List, Optional, Tuple
@@ -380,13 +380,21 @@ def convert_dpt(state_dict: dict,
                 part: str = 'encoder',
                 seed: int = 0,
                 dropped: Dropped = None) -> StateDict:
-    """DPT checkpoint (``MattingSwinTransformer`` + ``MattingHead``) ->
-    MatteFormer initialisation.
+    """DPT checkpoint -> MatteFormer initialisation.
+
+    A DPT model pre-trained with the fine-tuning network itself
+    (``MatteFormerEncoder`` + ``MattingHead``, ``configs/dpt_swin-t_in1k.py``)
+    maps by identity: every ``backbone.*`` key (prior-token rows of the
+    relative-position tables included) and, for ``encoder+decoder``, every
+    ``head.*`` key keep their names and values. A checkpoint of a plain Swin
+    (``MattingSwinTransformer``, e.g. the Table 7 without-trimap ablation)
+    gets its tables extended by seeded rows and its patch embedding widened,
+    as for supervised weights.
 
     Args:
         state_dict (dict): The DPT checkpoint or state dict.
         part (str): ``'encoder'`` or ``'encoder+decoder'`` (Table 6).
-        seed (int): Seed of the new prior rows of the tables.
+        seed (int): Seed of the new rows / filters of a plain-Swin source.
         dropped (list, optional): Receives ``(key, reason)`` pairs.
 
     Returns:
@@ -402,6 +410,8 @@ def convert_dpt(state_dict: dict,
     for key, value in sd.items():
         if key.startswith('backbone.'):
             enc[key[len('backbone.'):]] = value
+        elif key.startswith('head.loss_module.'):
+            _drop(dropped, key, 'pre-training loss buffer')
         elif key.startswith('head.'):
             if part == 'encoder+decoder':
                 out[key] = value
@@ -415,8 +425,26 @@ def convert_dpt(state_dict: dict,
     if 'patch_embed.projection.weight' not in enc:
         raise KeyError('no backbone.patch_embed.projection.weight: not a DPT '
                        'Swin checkpoint')
+    if is_past_layout(enc):
+        for key, value in enc.items():
+            if key.endswith(('relative_position_index', 'attn_mask')):
+                _drop(dropped, 'backbone.' + key, 'derived buffer')
+                continue
+            out['backbone.' + key] = value
+        return out
     for key, value in _extend_backbone(enc, enc[
             'patch_embed.projection.weight'].shape[1], generator,
                                        dropped).items():
         out['backbone.' + key] = value
     return out
+
+
+def is_past_layout(encoder_sd: StateDict) -> bool:
+    """Whether an encoder state dict (keys without ``backbone.``) is
+    ``MatteFormerEncoder``'s: its relative-position tables already hold the
+    prior-token rows (a plain Swin table has a square number of rows)."""
+    for key, value in encoder_sd.items():
+        if key.endswith('relative_position_bias_table'):
+            side = int(round(value.shape[0]**0.5))
+            return side * side != value.shape[0]
+    return False
