@@ -8,7 +8,7 @@ of restarts, which this hook keeps in the checkpoint's ``meta``.
 """
 from typing import Any, List, Optional
 
-from mmengine.dist import get_world_size
+from mmengine.dist import all_gather_object, get_world_size
 from mmengine.hooks import Hook
 
 from dpt_mm.datasets.shard_schedule import StreamLayout
@@ -89,14 +89,20 @@ class ShardStreamHook(Hook):
         dataset.bind_stream(layout, history)
         dataset.set_start_iter(start)
         if start > 0:
-            for pos in dataset.reader_positions(start):
-                runner.logger.info(
-                    f'shard stream resumed at iteration {start} (epoch '
-                    f'{runner.epoch}): rank {dataset.rank} worker '
-                    f'{pos["worker"]} continues with unread shard '
-                    f'{shard_name(pos["shard"])} (pass {pos["pass_"]}, shard '
-                    f'{pos["index"] + 1} of this reader, stream position '
-                    f'{pos["position"]})')
+            lines = [
+                f'shard stream resumed at iteration {start} (epoch '
+                f'{runner.epoch}): rank {dataset.rank} worker '
+                f'{pos["worker"]} continues with unread shard '
+                f'{shard_name(pos["shard"])} (pass {pos["pass_"]}, shard '
+                f'{pos["index"] + 1} of this reader, stream position '
+                f'{pos["position"]})'
+                for pos in dataset.reader_positions(start)
+            ]
+            # rank 0's log (the one written by default) names every rank's
+            if layout.ranks > 1:
+                lines = [x for part in all_gather_object(lines) for x in part]
+            for line in lines:
+                runner.logger.info(line)
 
     def before_train_epoch(self, runner) -> None:
         """Give the epoch's first iteration to the stream's readers."""
