@@ -551,3 +551,57 @@ def test_ddp_shards_disjoint_kill_and_resume(tmp_path, tmp_path_factory):
         assert opened[0][1:] != reads[r][0]
         # 8 samples / (2 ranks x batch 2): 2 iterations in the last epoch
         assert re.search(r'Epoch\(train\)\s+\[3\]\[2/2\]', after)
+
+
+def test_stream_hook_keeps_restarts_in_checkpoints(shards, capture_log):
+    from types import SimpleNamespace
+
+    from mmengine.runner import EpochBasedTrainLoop, IterBasedTrainLoop
+
+    from dpt_mm.engine import ShardStreamHook
+    _, out = shards
+    ds = ShardedImageDataset(
+        manifest=str(out / 'manifest.json'), pipeline=_record_pipeline(),
+        samples_per_epoch=8, shuffle_buffer=3, initial_buffer=2)
+    loop = object.__new__(EpochBasedTrainLoop)  # only its dataloader is read
+    loop.dataloader = torch.utils.data.DataLoader(
+        ds, batch_size=2, collate_fn=lambda b: b, drop_last=True)
+    runner = SimpleNamespace(train_loop=loop, iter=0, epoch=0,
+                             logger=MMLogger.get_current_instance())
+    hook = ShardStreamHook()
+    hook.before_train(runner)
+    hook.before_train_epoch(runner)
+    assert ds.stream_layout.batches_per_epoch == 4
+    assert len(list(loop.dataloader)) == 4
+    runner.iter, runner.epoch = 4, 1
+    checkpoint = dict(meta=dict(iter=4))
+    hook.before_save_checkpoint(runner, checkpoint)
+    assert checkpoint['meta']['shard_stream']['restarts'][0]['iter'] == 0
+
+    # a resumed run: a new dataset and hook, the checkpoint's history
+    ds2 = ShardedImageDataset(
+        manifest=str(out / 'manifest.json'), pipeline=_record_pipeline(),
+        samples_per_epoch=8, shuffle_buffer=3, initial_buffer=2)
+    loop.dataloader = torch.utils.data.DataLoader(
+        ds2, batch_size=2, collate_fn=lambda b: b, drop_last=True)
+    resumed = ShardStreamHook()
+    resumed.after_load_checkpoint(runner, checkpoint)
+    resumed.before_train(runner)
+    assert [h['iter'] for h in ds2._history] == [0, 4]
+    line = [m for m in capture_log.messages
+            if m.startswith('shard stream resumed at iteration 4')]
+    pos = ds2.reader_positions(4)[0]
+    assert len(line) == 1 and f'stream position {pos["position"]}' in line[0]
+    assert pos['position'] >= 8 + 3 and pos['offset'] == 0
+    resumed.before_train_epoch(runner)
+    first = next(iter(loop.dataloader))[0]
+    assert first['fg'].startswith(pos['shard'] + '/')
+
+    # an iteration-based loop would replay the stream on resume
+    runner.train_loop = object.__new__(IterBasedTrainLoop)
+    runner.train_loop.dataloader = loop.dataloader
+    with pytest.raises(TypeError, match='EpochBasedTrainLoop'):
+        ShardStreamHook().before_train(runner)
+    # not a stream: nothing to do
+    runner.train_loop.dataloader = SimpleNamespace(dataset=[1, 2])
+    ShardStreamHook().before_train(runner)

@@ -299,9 +299,9 @@ class ShardedImageDataset(IterableDataset):
             slot = layout.slot(self.rank, worker)
             p, i, offset = schedule.locate(slot, positions[slot])
             url = self.urls[int(schedule.shards(slot, p)[i])]
-            out.append(
-                dict(worker=worker, slot=slot, position=positions[slot],
-                     pass_=p, index=i, offset=offset, shard=url))
+            out.append({
+                'worker': worker, 'slot': slot, 'position': positions[slot],
+                'pass': p, 'index': i, 'offset': offset, 'shard': url})
         return out
 
     # ----------------------------------------------------------- reading

@@ -10,6 +10,7 @@ from typing import Any, List, Optional
 
 from mmengine.dist import all_gather_object, get_world_size
 from mmengine.hooks import Hook
+from mmengine.runner import EpochBasedTrainLoop
 
 from dpt_mm.datasets.shard_schedule import StreamLayout
 from dpt_mm.datasets.shards import shard_name
@@ -69,6 +70,12 @@ class ShardStreamHook(Hook):
         dataset = self._dataset(runner)
         if dataset is None:
             return
+        if not isinstance(runner.train_loop, EpochBasedTrainLoop):
+            raise TypeError(
+                f'{type(dataset).__name__} needs an EpochBasedTrainLoop '
+                '(`samples_per_epoch` makes its epochs); '
+                f'{type(runner.train_loop).__name__} would re-read the '
+                'stream batch by batch on resume')
         loader = runner.train_loop.dataloader
         layout = StreamLayout(
             ranks=get_world_size(),
@@ -93,7 +100,7 @@ class ShardStreamHook(Hook):
                 f'shard stream resumed at iteration {start} (epoch '
                 f'{runner.epoch}): rank {dataset.rank} worker '
                 f'{pos["worker"]} continues with unread shard '
-                f'{shard_name(pos["shard"])} (pass {pos["pass_"]}, shard '
+                f'{shard_name(pos["shard"])} (pass {pos["pass"]}, shard '
                 f'{pos["index"] + 1} of this reader, stream position '
                 f'{pos["position"]})'
                 for pos in dataset.reader_positions(start)
