@@ -193,8 +193,9 @@ def manifest_dict(shards: Sequence[Dict[str, Union[str, int]]]) -> dict:
         bytes=int(sum(int(s['bytes']) for s in shards)))
 
 
-def _read_list_file(path: str,
-                    backend_args: Optional[dict]) -> List[Tuple[str, Optional[int]]]:
+def _read_list_file(
+        path: str,
+        backend_args: Optional[dict]) -> List[Tuple[str, Optional[int]]]:
     """Parse a shard list file: ``url [samples]`` per line, ``#`` comments.
 
     Relative entries are relative to the list file's folder.
