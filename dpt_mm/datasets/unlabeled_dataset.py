@@ -55,6 +55,11 @@ class SharedCounter:
             self._value.value += step
             return self._value.value
 
+    def set(self, value: int) -> None:
+        """Set the count to ``value``."""
+        with self._value.get_lock():
+            self._value.value = int(value)
+
     @property
     def value(self) -> int:
         """The current count."""

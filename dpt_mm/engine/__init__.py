@@ -1,3 +1,4 @@
 from .hooks import DumpMetricsHook, SaveAlphaHook
+from .stream_hooks import ShardStreamHook
 
-__all__ = ['DumpMetricsHook', 'SaveAlphaHook']
+__all__ = ['DumpMetricsHook', 'SaveAlphaHook', 'ShardStreamHook']

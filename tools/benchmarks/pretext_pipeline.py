@@ -11,7 +11,11 @@ Measures, in one run and on the same images:
    affine, hue, synthesis, one-hot trimap + packing) against a pipeline that
    only decodes and resizes the same two images (goal: at least 70 % of its
    throughput), with absolute samples/s on one core and a per-transform
-   breakdown.
+   breakdown;
+4. the same whole pipeline fed by the two data sources, on the same
+   images: ``UnlabeledImageDataset`` reading the image folder and
+   ``ShardedImageDataset`` streaming them from local tar shards (written by
+   ``tools/dataset_converters/folder2shards.py``), in samples/s/core.
 
 Timings are CPU time of the (single) benchmarking thread, measured in
 interleaved rounds; the best round of each case is reported (other tenants
@@ -53,6 +57,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='interleaved rounds (best and median reported)')
     parser.add_argument('--seconds', type=float, default=0.2,
                         help='target time of one measurement in a round')
+    parser.add_argument('--source-images', type=int, default=32,
+                        help='images in the folder / shards of part 4')
     return parser.parse_args(argv)
 
 
@@ -132,6 +138,40 @@ def naive_synthesis(fg: np.ndarray, bg: np.ndarray,
     return np.round(merged).astype(np.uint8)
 
 
+def data_sources(tmp: str, pipeline: list, n: int):
+    """The same ``n`` JPEGs as an image folder and as local tar shards.
+
+    Returns:
+        tuple: ``UnlabeledImageDataset`` over the folder, an endless
+        iterator of ``ShardedImageDataset`` over the shards, and ``n``.
+    """
+    import importlib.util
+
+    from dpt_mm.datasets import ShardedImageDataset, UnlabeledImageDataset
+    folder = osp.join(tmp, 'source', 'train')
+    for i in range(n):
+        img = photo_like(375, 500, i)
+        if (i // 4) % 2:
+            img = img[:, ::-1]  # vary the repeated sample photos
+        os.makedirs(osp.join(folder, f'c{i % 4}'), exist_ok=True)
+        write_jpeg(osp.join(folder, f'c{i % 4}', f'{i:04d}.JPEG'),
+                   np.ascontiguousarray(img))
+    spec = importlib.util.spec_from_file_location(
+        'folder2shards',
+        osp.join(REPO, 'tools', 'dataset_converters', 'folder2shards.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    shards = osp.join(tmp, 'source', 'shards')
+    tool.convert(folder, shards, samples_per_shard=max(1, n // 4))
+    folder_ds = UnlabeledImageDataset(
+        data_root=folder, pipeline=pipeline, use_scan_cache=False)
+    stream = ShardedImageDataset(
+        manifest=osp.join(shards, 'manifest.json'), pipeline=pipeline,
+        samples_per_epoch=10**9, shuffle_buffer=min(100, n),
+        initial_buffer=min(10, n), log_shards=False)
+    return folder_ds, iter(stream), n
+
+
 def main(argv: Optional[list] = None) -> int:
     """Run the benchmark and print timings and ratios."""
     args = parse_args(argv)
@@ -182,6 +222,15 @@ def main(argv: Optional[list] = None) -> int:
     out = full(dict(pair))
     assert tuple(out['inputs'].shape) == (3, 224, 224), out['inputs'].shape
 
+    # 4. data sources: the same images in a folder and in tar shards
+    folder_ds, shard_iter, n_src = data_sources(tmp.name, cfg.train_pipeline,
+                                                args.source_images)
+    folder_pos = [0]
+
+    def from_folder():
+        folder_pos[0] = (folder_pos[0] + 1) % n_src
+        return folder_ds[folder_pos[0]]
+
     cases = {
         'decode': lambda: load(dict(info)),
         'decode_big_full': lambda: load_full(dict(big)),
@@ -190,6 +239,8 @@ def main(argv: Optional[list] = None) -> int:
         'synthesis_naive': lambda: naive_synthesis(fg224, bg224),
         'pipeline_full': lambda: full(dict(pair)),
         'pipeline_decode_resize': lambda: base(dict(pair)),
+        'source_folder': from_folder,
+        'source_shards': lambda: next(shard_iter),
     }
     samples = measure(cases, args.rounds, args.seconds)
     t = {k: min(v) for k, v in samples.items()}  # best round
@@ -237,6 +288,14 @@ def main(argv: Optional[list] = None) -> int:
           f'throughput '
           f'{100 * med["pipeline_decode_resize"] / med["pipeline_full"]:5.1f}'
           ' %')
+    print(f'\n== data source, whole pipeline, same {n_src} images '
+          f'(500x375 JPEG)')
+    for key, label in (('source_folder', 'folder (UnlabeledImageDataset)'),
+                       ('source_shards', 'shards (ShardedImageDataset) ')):
+        print(f'{label} {ms[key]:7.3f} ms  {1 / t[key]:7.1f} samples/s/core')
+    print(f'shards / folder throughput = '
+          f'{100 * t["source_folder"] / t["source_shards"]:5.1f} % (median '
+          f'{100 * med["source_folder"] / med["source_shards"]:5.1f} %)')
     print('\nper-transform time in the full pipeline (ms, best round):')
     for name, value in zip(names, best):
         print(f'  {name:22s} {1e3 * value:7.3f}')

@@ -119,6 +119,11 @@ class LoadImageReduced(LoadImageFromFile):
     nothing. Other images are decoded by mmcv as usual. ``ori_{key}_shape``
     is the decoded shape and ``{key}_decode_factor`` the factor used.
 
+    When ``results`` holds the encoded file as ``{key}_bytes`` (a sample
+    read from a tar shard by ``ShardedImageDataset``), those bytes are
+    decoded instead of reading ``{key}_path``, which then only names the
+    image (in errors); the bytes are dropped from ``results`` once decoded.
+
     A missing, empty or undecodable file raises
     :class:`UnreadableImageError` naming the file.
 
@@ -141,6 +146,32 @@ class LoadImageReduced(LoadImageFromFile):
             self.min_size > 0 and self.color_type == 'color'
             and self.imdecode_backend in (None, 'cv2'))
         self._last_factor = 1
+        self._given_bytes: Optional[bytes] = None
+
+    def _read_file(self, filename: str) -> bytes:
+        """Read the encoded image through the file backend (or the cache).
+
+        Args:
+            filename (str): Path of the image file.
+
+        Returns:
+            bytes: The file's content.
+        """
+        if self.file_backend is None:
+            self.file_backend = get_file_backend(
+                uri=filename, backend_args=self.backend_args)
+        if (self.backend_args or {}).get('backend') == 'lmdb':
+            filename = osp.splitext(osp.basename(filename))[0]  # as mmagic
+        try:
+            if filename in self.cache:
+                return self.cache[filename]
+            data = self.file_backend.get(filename)
+            if self.use_cache:
+                self.cache[filename] = data
+            return data
+        except Exception as err:  # missing file, permission, backend error
+            raise UnreadableImageError(
+                filename, f'{type(err).__name__}: {err}') from err
 
     def _load_image(self, filename: str) -> np.ndarray:
         """Read and decode ``filename``, at reduced scale when possible.
@@ -151,21 +182,9 @@ class LoadImageReduced(LoadImageFromFile):
         Returns:
             np.ndarray: The decoded image (``channel_order`` order).
         """
-        if self.file_backend is None:
-            self.file_backend = get_file_backend(
-                uri=filename, backend_args=self.backend_args)
-        if (self.backend_args or {}).get('backend') == 'lmdb':
-            filename = osp.splitext(osp.basename(filename))[0]  # as mmagic
-        try:
-            if filename in self.cache:
-                data = self.cache[filename]
-            else:
-                data = self.file_backend.get(filename)
-                if self.use_cache:
-                    self.cache[filename] = data
-        except Exception as err:  # missing file, permission, backend error
-            raise UnreadableImageError(
-                filename, f'{type(err).__name__}: {err}') from err
+        data = self._given_bytes
+        if data is None:
+            data = self._read_file(filename)
         if not data:
             raise UnreadableImageError(filename, 'the file is empty')
 
@@ -204,7 +223,11 @@ class LoadImageReduced(LoadImageFromFile):
         Returns:
             dict: The result dict with the image and its meta keys.
         """
-        results = super().transform(results)
+        self._given_bytes = results.pop(f'{self.key}_bytes', None)
+        try:
+            results = super().transform(results)
+        finally:
+            self._given_bytes = None
         results[f'{self.key}_decode_factor'] = self._last_factor
         return results
 
