@@ -1,3 +1,4 @@
 from .hooks import DumpMetricsHook, SaveAlphaHook
+from .optim_wrapper import AdaptiveGradClipOptimWrapper
 
-__all__ = ['DumpMetricsHook', 'SaveAlphaHook']
+__all__ = ['AdaptiveGradClipOptimWrapper', 'DumpMetricsHook', 'SaveAlphaHook']
