@@ -155,8 +155,9 @@ def test_shared_draw_and_random_interpolation():
 
 def test_every_parameter_decays_in_the_authors_config():
     from mmengine.optim import build_optim_wrapper
-    model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4),
-                                torch.nn.LayerNorm(4))
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4),
+        torch.nn.LayerNorm(4))
     paper = build_optim_wrapper(model, Config.fromfile(PAPER).optim_wrapper)
     authors = build_optim_wrapper(model,
                                   Config.fromfile(AUTHORS).optim_wrapper)

@@ -2,6 +2,7 @@
 the docs show the same tables, and tools/paper_table.py prints measured
 metrics (fake metric files here) beside the paper's numbers."""
 import copy
+import functools
 import importlib.util
 import json
 import os
@@ -38,6 +39,9 @@ def _cfg(rel):
     return Config.fromfile(osp.join(CONFIGS, rel))
 
 
+_read = functools.lru_cache(maxsize=None)(_cfg)  # read-only uses
+
+
 # ------------------------------------------------------------- the registry
 def test_every_row_has_a_config_or_a_reason():
     keys = [t.key for t in pt.TABLES]
@@ -52,7 +56,7 @@ def test_every_row_has_a_config_or_a_reason():
             for rel in {row.config, row.trained_by}:
                 assert osp.isfile(osp.join(CONFIGS, rel)), rel
             assert row.init is not None
-            load_from = _cfg(row.trained_by).get('load_from')
+            load_from = _read(row.trained_by).get('load_from')
             if row.init.kind == 'random':
                 assert load_from is None
             elif row.init.kind == 'dpt':
@@ -60,7 +64,7 @@ def test_every_row_has_a_config_or_a_reason():
                 assert load_from and ('encdec' in load_from) == (
                     row.init.part == 'encoder+decoder')
             # work dirs are named after the configs (the table tool's key)
-            assert _cfg(row.config).work_dir == f'./work_dirs/{row.stem}'
+            assert _read(row.config).work_dir == f'./work_dirs/{row.stem}'
     # the DPT rows of Tables 1 and 3-7 are the encoder + decoder model, the
     # encoder-only one appears once (Table 6)
     for key in ('1', '3', '4', '5', '6', '7'):
@@ -77,7 +81,7 @@ def test_table2_rows_test_comp1k_models_on_distinct646():
         'GCA*', 'MG Matting*', 'MatteFormer*', 'DPT*'
     ]
     for row in rows:
-        test, train = _cfg(row.config), _cfg(row.trained_by)
+        test, train = _read(row.config), _read(row.trained_by)
         assert row.config.endswith('_d646-test.py')
         assert train.train_dataloader.dataset.data_root.endswith(
             'composition-1k')

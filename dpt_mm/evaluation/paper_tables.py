@@ -24,6 +24,7 @@ work_dirs/<config stem>/test_metrics.json`` writes, i.e. the file
 (the configs' own ``work_dir``). mmengine has no notion of a paper table,
 so this small registry is written here.
 """
+import functools
 import os.path as osp
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
@@ -452,6 +453,7 @@ def _init_cell(row: Row) -> str:
     return row.init.command(_load_from(row.trained_by))
 
 
+@functools.lru_cache(maxsize=None)
 def _load_from(config: Optional[str]) -> Optional[str]:
     """``load_from`` of a row config, read from the file without building
     it (the value is a literal in every row config)."""
