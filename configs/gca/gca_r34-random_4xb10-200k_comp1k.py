@@ -1,6 +1,6 @@
 # GCA Matting (ResNet-34-D) on Composition-1k from random initialisation.
-# mmagic's recipe unchanged except the encoder initialisation (DPT Table 3,
-# "random" row for GCA).
+# mmagic's recipe unchanged except the encoder initialisation (an extra:
+# the paper's Table 3 random row is MatteFormer's).
 _base_ = 'mmagic::gca/gca_r34_4xb10-200k_comp1k.py'
 custom_imports = dict(imports=['dpt_mm'], allow_failed_imports=False)
 

@@ -1,5 +1,6 @@
 # GCA Matting (ResNet-34-D) on Distinctions-646 from random initialisation
-# (docs/finetune_configs.md, Table 4): gca_r34-random_4xb10-200k_comp1k.py
+# (an extra: the paper's Table 2 rows test Composition-1k models, see
+# *_d646-test.py): gca_r34-random_4xb10-200k_comp1k.py
 # with mmagic's GCA training pipeline on the Distinctions-646 foregrounds.
 # Data layout and annotation files: docs/data_preparation.md.
 _base_ = './gca_r34-random_4xb10-200k_comp1k.py'

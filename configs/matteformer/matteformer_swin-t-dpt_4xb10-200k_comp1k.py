@@ -1,6 +1,6 @@
 # MatteFormer initialised with the DPT pre-trained encoder
-# (configs/dpt_swin-t_in1k.py; DPT paper, Table 3 "DPT" row, Table 6
-# "encoder"). Relative-position tables are extended for the prior tokens
+# (configs/dpt_swin-t_in1k.py; DPT paper, Table 6 "Encoder / DPT"
+# row). Relative-position tables are extended for the prior tokens
 # (dpt_mm.models.converters.matteformer.convert_dpt):
 #   python tools/model_converters/dpt2finetune.py \
 #       work_dirs/dpt_swin-t_in1k/epoch_100.pth \

@@ -1,5 +1,6 @@
 # MatteFormer (Swin-T, prior tokens) on Distinctions-646 with MG Matting's
-# augmentation, random initialisation (DPT paper, Table 2).
+# augmentation, random initialisation (an extra: the paper's Table 2 rows
+# test Composition-1k models, *_d646-test.py).
 # Model and schedule: base_matteformer_swin-t_4xb10-200k.py.
 _base_ = [
     '../_base_/datasets/distinct646.py',

@@ -1,4 +1,5 @@
-# MatteFormer on Distinctions-646 (DPT paper, Table 2) initialised from
+# MatteFormer trained on Distinctions-646 (an extra: the paper's Table 2
+# rows test Composition-1k models, *_d646-test.py) initialised from
 # supervised ImageNet-1k Swin-T; the checkpoint is the one of
 # matteformer_swin-t-supervised_4xb10-200k_comp1k.py (see there how to make
 # it).

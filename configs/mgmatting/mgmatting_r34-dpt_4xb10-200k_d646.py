@@ -1,5 +1,6 @@
-# MG Matting (trimap input) on Distinctions-646 (docs/finetune_configs.md,
-# Table 4) initialised with the DPT pre-trained encoder; the checkpoint is
+# MG Matting (trimap input) on Distinctions-646 (an extra: the paper's
+# Table 2 rows test Composition-1k models, see *_d646-test.py) initialised
+# with the DPT pre-trained encoder; the checkpoint is
 # the one of mgmatting_r34-dpt_4xb10-200k_comp1k.py (see there how to make
 # it).
 _base_ = './mgmatting_r34-random_4xb10-200k_d646.py'

@@ -1,5 +1,6 @@
 # MG Matting (trimap input) on Distinctions-646 with MG Matting's
-# augmentation, random initialisation (docs/finetune_configs.md, Table 4).
+# augmentation, random initialisation (an extra: the paper's Table 2 rows
+# test Composition-1k models, see *_d646-test.py).
 # Model and schedule: base_mgmatting_r34_4xb10-200k.py.
 _base_ = [
     '../_base_/datasets/distinct646.py', './base_mgmatting_r34_4xb10-200k.py'

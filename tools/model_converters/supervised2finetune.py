@@ -1,13 +1,20 @@
 """Convert a supervised ImageNet checkpoint into a 6-channel fine-tuning
 initialisation ("Supervised" rows).
 
+With ``--source`` the same for self-supervised weights (the "SimMIM",
+"MoBY" and "DenseCL" rows).
+
     python tools/model_converters/supervised2finetune.py CKPT OUT \
-        --model {matteformer,gca,gca_r50,mgmatting}
+        --model {matteformer,gca,gca_r50,mgmatting} \
+        [--source {supervised,simmim,moby,densecl}]
 
 Accepts mmpretrain checkpoints (Swin-T / ResNet) and the official Swin
-release (``model`` key); the model's converter copies the RGB filters and
-initialises the trimap channels. The output is written atomically and every
-input key that is not carried over is printed.
+release (``model`` key); with ``--source`` also SimMIM (official or
+mmpretrain) and MoBY Swin-T checkpoints (``--model matteformer``) and
+DenseCL ResNet-50 checkpoints (``--model gca_r50``), whose encoder is kept
+(dpt_mm/models/converters/ssl.py). The model's converter copies the RGB
+filters and initialises the trimap channels. The output is written
+atomically and every input key that is not carried over is printed.
 """
 import argparse
 import os.path as osp
@@ -17,7 +24,7 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
 
 from dpt_mm.models.converters import (MODELS_TO_MODULES,  # noqa: E402
-                                      run_conversion_cli)
+                                      SOURCES, run_conversion_cli)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -29,6 +36,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('dst', help='output checkpoint path')
     parser.add_argument(
         '--model', required=True, choices=sorted(MODELS_TO_MODULES))
+    parser.add_argument(
+        '--source',
+        default='supervised',
+        choices=SOURCES,
+        help='what made the weights (default: supervised)')
     return parser.parse_args(argv)
 
 
@@ -46,12 +58,15 @@ def main(argv=None) -> int:
         args.src,
         args.dst,
         args.model,
-        'convert_supervised',
-        f'--model {args.model}',
+        'convert_pretrained',
+        f'--model {args.model}' +
+        ('' if args.source == 'supervised' else f' --source {args.source}'),
         meta=dict(
             source=osp.abspath(args.src),
             model=args.model,
-            converter='supervised2finetune'))
+            weights=args.source,
+            converter='supervised2finetune'),
+        source=args.source)
 
 
 if __name__ == '__main__':

@@ -20,7 +20,12 @@ from dpt_mm.registry import TRANSFORMS
 _INTERPOLATION = {
     'nearest': cv2.INTER_NEAREST,
     'bilinear': cv2.INTER_LINEAR,
+    'bicubic': cv2.INTER_CUBIC,
+    'lanczos': cv2.INTER_LANCZOS4,
 }
+# interpolation='random': one of these per warp, as the authors' DPT /
+# MG Matting / MatteFormer data generators (``maybe_random_interp``)
+RANDOM_INTERPOLATIONS = ('nearest', 'bilinear', 'bicubic', 'lanczos')
 
 
 @TRANSFORMS.register_module()
@@ -54,22 +59,31 @@ class ResizeCropAffine(RandomAffine):
     turned off when the output is smaller than ``rotation_min_size``
     (1024 by default) on its longer side.
 
+    With ``shared=True`` one resize / crop / affine draw is made for all
+    ``keys`` (which must have the same size), e.g. an image and its alpha
+    warped together as in the authors' DPT data generator, where only the
+    foreground and its pseudo alpha are warped.
+
     Required / modified keys: ``keys``; added: ``{key}_affine_matrix`` (the
     2x3 map from output pixels to pixels of the image that is warped: the
     resized image, or the input image with ``fold_resize``).
 
     Args:
-        keys (Sequence[str]): Images to transform, each with its own draw.
+        keys (Sequence[str]): Images to transform, each with its own draw
+            (one draw for all with ``shared``).
         crop_size (Tuple[int, int]): Output ``(h, w)``. Defaults to
             (224, 224).
         degrees (float | Tuple[float, float]): Rotation range, as in
             ``RandomAffine``. Defaults to 0.
-        interpolation (str): Interpolation of the warp, 'nearest' (as
-            mmagic's ``RandomAffine``) or 'bilinear'. Defaults to 'nearest'.
+        interpolation (str): Interpolation of the warp: 'nearest' (as
+            mmagic's ``RandomAffine``), 'bilinear', 'bicubic', 'lanczos', or
+            'random' (one of these four drawn uniformly for every warp, as
+            the authors' code). Defaults to 'nearest'.
         rotation_min_size (int): Rotate only outputs whose longer side is
             at least this. Defaults to 1024 (mmagic's rule).
         fold_resize (bool): Warp straight from the input image instead of
             resizing it first. Defaults to False.
+        shared (bool): One draw for all ``keys``. Defaults to False.
         **kwargs: ``translate``, ``scale``, ``shear``, ``flip_ratio`` of
             mmagic's ``RandomAffine``.
     """
@@ -81,19 +95,30 @@ class ResizeCropAffine(RandomAffine):
                  interpolation: str = 'nearest',
                  rotation_min_size: int = 1024,
                  fold_resize: bool = False,
+                 shared: bool = False,
                  **kwargs) -> None:
         keys = [keys] if isinstance(keys, str) else list(keys)
         super().__init__(keys, degrees, **kwargs)
         if len(crop_size) != 2 or min(crop_size) < 1:
             raise ValueError(f'crop_size must be (h, w) > 0, got {crop_size}')
-        if interpolation not in _INTERPOLATION:
+        if interpolation not in _INTERPOLATION and interpolation != 'random':
             raise ValueError(
-                f'interpolation must be one of {sorted(_INTERPOLATION)}, '
-                f'got {interpolation!r}')
+                'interpolation must be one of '
+                f'{sorted(_INTERPOLATION) + ["random"]}, got '
+                f'{interpolation!r}')
         self.crop_size = (int(crop_size[0]), int(crop_size[1]))
         self.interpolation = interpolation
         self.rotation_min_size = rotation_min_size
         self.fold_resize = bool(fold_resize)
+        self.shared = bool(shared)
+
+    def draw_interpolation(self) -> int:
+        """The cv2 flag of one warp (drawn for ``'random'``)."""
+        name = self.interpolation
+        if name == 'random':
+            name = RANDOM_INTERPOLATIONS[np.random.randint(
+                len(RANDOM_INTERPOLATIONS))]
+        return _INTERPOLATION[name]
 
     def draw_affine_params(self, degrees: Tuple[float, float],
                            img_size: Tuple[int, int]) -> tuple:
@@ -195,17 +220,24 @@ class ResizeCropAffine(RandomAffine):
             dict: The result dict.
         """
         ch, cw = self.crop_size
-        flags = _INTERPOLATION[self.interpolation] + cv2.WARP_INVERSE_MAP
+        draw = None
+        if self.shared:
+            sizes = {results[key].shape[:2] for key in self.keys}
+            if len(sizes) != 1:
+                raise ValueError(f'shared=True needs {self.keys} of one '
+                                 f'size, got {sorted(sizes)}')
+            draw = self.draw(*sizes.pop())
         for key in self.keys:
             img = results[key]
             h, w = img.shape[:2]
-            (rh, rw), m = self.draw(h, w)
+            (rh, rw), m = draw if draw is not None else self.draw(h, w)
             if (rh, rw) != (h, w):
                 if self.fold_resize:
                     m = self.fold_into_source(m, (rh, rw), (h, w))
                 else:
                     img = cv2.resize(
                         img, (rw, rh), interpolation=cv2.INTER_LINEAR)
+            flags = self.draw_interpolation() + cv2.WARP_INVERSE_MAP
             out = cv2.warpAffine(img, m, (cw, ch), flags=flags)
             if results[key].ndim == 3 and out.ndim == 2:
                 out = out[..., None]
@@ -219,4 +251,4 @@ class ResizeCropAffine(RandomAffine):
                 f'scale={self.scale}, shear={self.shear}, '
                 f'flip_ratio={self.flip_ratio}, '
                 f'interpolation={self.interpolation!r}, '
-                f'fold_resize={self.fold_resize})')
+                f'fold_resize={self.fold_resize}, shared={self.shared})')

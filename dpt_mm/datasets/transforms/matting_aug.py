@@ -23,6 +23,8 @@ class RandomJitterNonEmpty(RandomJitter):
     ``CropAroundCenter`` falls back to a random crop) that mean is NaN and
     the whole foreground becomes NaN. MG Matting skips the jitter in that
     case; so does this class. Otherwise it is exactly ``RandomJitter``.
+    An ``HxW`` alpha (the pre-training pipelines' pseudo alpha) is accepted
+    as well as mmagic's ``HxWx1``.
 
     Required keys are "fg" and "alpha", modified key is "fg".
 
@@ -35,13 +37,18 @@ class RandomJitterNonEmpty(RandomJitter):
         """Jitter the foreground unless its alpha is zero everywhere.
 
         Args:
-            results (dict): With "fg" (HxWx3) and "alpha" (HxWx1).
+            results (dict): With "fg" (HxWx3) and "alpha" (HxWx1 or HxW).
 
         Returns:
             dict: The results, "fg" jittered (float32, 0-255) if any alpha
             is positive.
         """
-        if not np.any(np.asarray(results['alpha']) > 0):
+        alpha = np.asarray(results['alpha'])
+        if not np.any(alpha > 0):
+            return results
+        if alpha.ndim == 2:  # mmagic's jitter indexes alpha[:, :, 0]
+            jittered = super().transform(dict(results, alpha=alpha[..., None]))
+            results['fg'] = jittered['fg']
             return results
         return super().transform(results)
 

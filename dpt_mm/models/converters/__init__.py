@@ -17,6 +17,13 @@ Contract of the model modules::
 with ``part`` in ``PARTS`` and ``model`` in ``('gca', 'gca_r50',
 'mgmatting')``. A converter that takes a ``dropped`` list fills it with the
 keys it leaves out (``key`` or ``(key, reason)``); the CLIs print them.
+
+Self-supervised sources (SimMIM, MoBY, DenseCL: ``ssl.py``) are first
+brought to the layout of the supervised weights they were built from and
+then converted like them (:func:`convert_pretrained`). A DPT network
+pre-trained without the trimap (Table 7) has 3 input channels; for
+MatteFormer :func:`convert_dpt` widens it to the 6-channel input
+(:func:`widen_to_trimap_input`).
 """
 import functools
 import importlib
@@ -36,6 +43,8 @@ MODELS_TO_MODULES = {
 }
 PARTS = ('encoder', 'encoder+decoder')
 KINDS = ('convert_dpt', 'convert_supervised')
+#: Sources of :func:`convert_pretrained`.
+SOURCES = ('supervised', 'simmim', 'moby', 'densecl')
 
 
 def get_converter(model: str, kind: str) -> Callable:
@@ -111,8 +120,48 @@ def convert_dpt(state_dict: Dict[str, torch.Tensor],
     """
     if part not in PARTS:
         raise ValueError(f'unknown part {part!r}; choose from {PARTS}')
-    return _call(
+    out = _call(
         get_converter(model, 'convert_dpt'), (state_dict, part), dropped)
+    if model == 'matteformer':
+        out = widen_to_trimap_input(out)
+    return out
+
+
+def widen_to_trimap_input(state_dict: Dict[str, torch.Tensor],
+                          in_channels: int = 6,
+                          seed: int = 0) -> Dict[str, torch.Tensor]:
+    """Give a 3-channel (image-only) MatteFormer state dict the 6-channel
+    input of image + one-hot trimap (Table 7 "without trimap" row).
+
+    The patch embedding gets Xavier-normal filters for the trimap channels,
+    RGB filters copied (as for supervised weights,
+    ``matteformer.extend_patch_embed``); the decoder's first shortcut conv
+    (fed by the network input) gets zero trimap filters, with its spectral-
+    norm vector ``weight_v`` zero-padded so that sigma is unchanged
+    (``resnet.expand_in_channels``). A state dict that already has
+    ``in_channels`` inputs is returned unchanged.
+
+    Args:
+        state_dict (dict): MatteFormer state dict (``backbone.*`` and
+            optionally ``head.*``).
+        in_channels (int): Target input channels. Defaults to 6.
+        seed (int): Seed of the Xavier-normal trimap filters.
+
+    Returns:
+        dict[str, Tensor]: The state dict with the widened tensors.
+    """
+    from .matteformer import extend_patch_embed
+    from .resnet import expand_in_channels
+    key = 'backbone.patch_embed.projection.weight'
+    if key not in state_dict or state_dict[key].shape[1] == in_channels:
+        return state_dict
+    out = dict(state_dict)
+    generator = torch.Generator().manual_seed(seed)
+    out[key] = extend_patch_embed(out[key], in_channels, generator)
+    if 'head.shortcut.0.0.weight_orig' in out:
+        expand_in_channels(
+            out, 'head.shortcut.0.0.', spectral=True, in_channels=in_channels)
+    return out
 
 
 def convert_supervised(state_dict: Dict[str, torch.Tensor],
@@ -131,6 +180,35 @@ def convert_supervised(state_dict: Dict[str, torch.Tensor],
     """
     return _call(
         get_converter(model, 'convert_supervised'), (state_dict, ), dropped)
+
+
+def convert_pretrained(state_dict: Dict[str, torch.Tensor],
+                       model: str,
+                       source: str = 'supervised',
+                       dropped: Optional[list] = None
+                       ) -> Dict[str, torch.Tensor]:
+    """Supervised or self-supervised weights -> ``model`` initialisation.
+
+    Args:
+        state_dict (dict): The checkpoint or state dict.
+        model (str): Target model, one of ``MODELS_TO_MODULES``.
+        source (str): One of ``SOURCES``: ``'supervised'``, ``'simmim'`` /
+            ``'moby'`` (Swin-T, for ``'matteformer'``) or ``'densecl'``
+            (ResNet-50, for ``'gca_r50'``).
+        dropped (list, optional): As in :func:`convert_dpt`.
+
+    Returns:
+        dict[str, Tensor]: The converted state dict.
+    """
+    from . import ssl
+    if source not in SOURCES:
+        raise ValueError(f'unknown source {source!r}; choose from {SOURCES}')
+    if source != 'supervised':
+        if model not in ssl.TARGETS[source]:
+            raise ValueError(f'{source} weights fit --model '
+                             f'{" / ".join(ssl.TARGETS[source])}, not {model}')
+        state_dict = ssl.NORMALISERS[source](state_dict, dropped)
+    return convert_supervised(state_dict, model, dropped)
 
 
 def load_state_dict(path: str) -> Dict[str, torch.Tensor]:
@@ -253,11 +331,13 @@ def run_conversion_cli(src_path: str, dst_path: str, model: str, kind: str,
         src_path (str): Input checkpoint.
         dst_path (str): Output checkpoint.
         model (str): Target model (a key of ``MODELS_TO_MODULES``).
-        kind (str): ``'convert_dpt'`` or ``'convert_supervised'``.
+        kind (str): ``'convert_dpt'``, ``'convert_supervised'`` or
+            ``'convert_pretrained'``.
         options (str): The CLI options, e.g. ``'--model gca --part
             encoder'``, for the error message.
         meta (dict): Saved as the output's ``meta``.
-        **kwargs: Further arguments of the converter (``part``).
+        **kwargs: Further arguments of the converter (``part``,
+            ``source``).
 
     Returns:
         int: Exit status, 0 on success and 2 on a user error.
@@ -271,8 +351,13 @@ def run_conversion_cli(src_path: str, dst_path: str, model: str, kind: str,
         src = load_state_dict(src_path)  # messages name the file
     except (FileNotFoundError, ValueError) as err:
         return fail(str(err))
-    convert = convert_dpt if kind == 'convert_dpt' else convert_supervised
-    dropped = [] if reports_dropped(model, kind) else None
+    convert = dict(
+        convert_dpt=convert_dpt,
+        convert_supervised=convert_supervised,
+        convert_pretrained=convert_pretrained)[kind]
+    dropped = [] if reports_dropped(
+        model, 'convert_dpt'
+        if kind == 'convert_dpt' else 'convert_supervised') else None
     try:
         dst = convert(src, model, dropped=dropped, **kwargs)
     except (KeyError, ValueError, NotImplementedError) as err:
@@ -290,7 +375,8 @@ def run_conversion_cli(src_path: str, dst_path: str, model: str, kind: str,
 
 
 __all__ = [
-    'MODELS_TO_MODULES', 'PARTS', 'KINDS', 'get_converter', 'convert_dpt',
-    'convert_supervised', 'reports_dropped', 'load_state_dict', 'diff_keys',
-    'print_key_report', 'save_state_dict', 'run_conversion_cli'
+    'MODELS_TO_MODULES', 'PARTS', 'KINDS', 'SOURCES', 'get_converter',
+    'convert_dpt', 'convert_supervised', 'convert_pretrained',
+    'widen_to_trimap_input', 'reports_dropped', 'load_state_dict',
+    'diff_keys', 'print_key_report', 'save_state_dict', 'run_conversion_cli'
 ]

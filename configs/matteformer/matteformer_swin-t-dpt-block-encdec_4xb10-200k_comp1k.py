@@ -1,0 +1,13 @@
+# MatteFormer initialised with the DPT encoder + decoder pre-trained with
+# the block-level pseudo alpha (DPT paper, Table 5 "Block-level sampling";
+# configs/dpt_ablations/dpt_swin-t_block-level_in1k.py):
+#   python tools/model_converters/dpt2finetune.py \
+#       work_dirs/dpt_swin-t_block-level_in1k/epoch_100.pth \
+#       checkpoints/dpt_swin-t_block-level_in1k_matteformer-encdec.pth \
+#       --model matteformer --part encoder+decoder
+_base_ = './matteformer_swin-t-random_4xb10-200k_comp1k.py'
+
+experiment_name = 'matteformer_swin-t-dpt-block-encdec_4xb10-200k_comp1k'
+work_dir = f'./work_dirs/{experiment_name}'
+
+load_from = 'checkpoints/dpt_swin-t_block-level_in1k_matteformer-encdec.pth'

@@ -1,0 +1,15 @@
+# MatteFormer initialised with the DPT encoder + decoder pre-trained with
+# unknown-cell ratio 0.50 of the grid trimap (DPT paper, Figure 7;
+# configs/dpt_ablations/dpt_swin-t_unknown-0.50_in1k.py; the 0.75 point is
+# the default model, matteformer_swin-t-dpt-encdec_4xb10-200k_comp1k.py):
+#   python tools/model_converters/dpt2finetune.py \
+#       work_dirs/dpt_swin-t_unknown-0.50_in1k/epoch_100.pth \
+#       checkpoints/dpt_swin-t_unknown-0.50_in1k_matteformer-encdec.pth \
+#       --model matteformer --part encoder+decoder
+_base_ = './matteformer_swin-t-random_4xb10-200k_comp1k.py'
+
+experiment_name = ('matteformer_swin-t-dpt-unknown-0.50-encdec_'
+                   '4xb10-200k_comp1k')
+work_dir = f'./work_dirs/{experiment_name}'
+
+load_from = 'checkpoints/dpt_swin-t_unknown-0.50_in1k_matteformer-encdec.pth'

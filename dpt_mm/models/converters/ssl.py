@@ -1,0 +1,188 @@
+# Copyright (c) dpt-mm contributors. All rights reserved.
+"""Self-supervised checkpoints -> the layout of supervised weights.
+
+The DPT paper's Table 3 initialises MatteFormer from SimMIM and MoBY
+(Transformer-SSL) Swin-T checkpoints, its Table 8 GCA from a DenseCL
+ResNet-50. Each normaliser here keeps the encoder of such a checkpoint
+under the key names of the supervised release it was built from, so that
+the supervised converters (``matteformer.convert_supervised``,
+``resnet.convert_supervised``) finish the job (6-channel stem, prior-token
+rows of the relative-position tables). Every other key is dropped with a
+reason (``dropped`` receives ``(key, reason)``); an unrecognised key raises
+``KeyError``. The layouts (read from the public code, see each function):
+
+- **SimMIM, official** (microsoft/SimMIM ``SimMIM``: ``encoder`` =
+  ``SwinTransformerForSimMIM``, ``decoder`` = conv + pixel shuffle, saved
+  under ``model``): ``encoder.<official Swin key>``, ``encoder.mask_token``,
+  ``decoder.0.{weight,bias}``.
+- **SimMIM, mmpretrain** (``SimMIM`` with ``SimMIMSwinTransformer``,
+  ``SimMIMLinearDecoder``, ``SimMIMHead``; saved under ``state_dict``):
+  ``backbone.<mmpretrain Swin key>``, ``backbone.mask_token``,
+  ``neck.decoder.0.{weight,bias}``.
+- **MoBY** (SwinTransformer/Transformer-SSL ``MoBY``, saved under
+  ``model``): ``encoder.<official Swin key>`` (online encoder),
+  ``encoder_k.*`` (momentum encoder), ``projector.*`` / ``projector_k.*`` /
+  ``predictor.*`` (MLPs), buffers ``queue1``, ``queue2``, ``queue_ptr``.
+- **DenseCL**: the published ResNet-50 (WXinlong/DenseCL's
+  ``extract_backbone_weights.py`` output: ``{'state_dict': <torchvision
+  ResNet keys>}``); the official training checkpoint (``encoder_q.0.*``
+  backbone, ``encoder_q.1.*`` neck, ``encoder_k.*``, ``backbone.*`` (the
+  same backbone again), ``queue``, ``queue_ptr``, ``queue2``,
+  ``queue2_ptr``); or mmpretrain's (``backbone.*``, ``neck.*``,
+  ``encoder_k.module.{0,1}.*``, ``encoder_k.steps``, the same queues).
+
+mmpretrain reads none of these foreign layouts, so the renaming is written
+here.
+"""
+from typing import Dict, List, Optional, Tuple
+
+from torch import Tensor
+
+StateDict = Dict[str, Tensor]
+Dropped = Optional[List[Tuple[str, str]]]
+
+SOURCES = ('simmim', 'moby', 'densecl')
+
+
+def _unwrap(checkpoint: dict) -> StateDict:
+    """The state dict of a checkpoint (``state_dict`` / ``model``), without
+    a DDP ``module.`` prefix."""
+    for key in ('state_dict', 'model'):
+        if isinstance(checkpoint.get(key), dict):
+            checkpoint = checkpoint[key]
+            break
+    return {(k[len('module.'):] if k.startswith('module.') else k): v
+            for k, v in checkpoint.items()}
+
+
+def _drop(dropped: Dropped, key: str, reason: str) -> None:
+    if dropped is not None:
+        dropped.append((key, reason))
+
+
+def simmim_to_swin(checkpoint: dict, dropped: Dropped = None) -> StateDict:
+    """SimMIM checkpoint -> Swin encoder weights (official or mmpretrain
+    names, as the source used).
+
+    Args:
+        checkpoint (dict): Official SimMIM or mmpretrain SimMIM checkpoint
+            (or its state dict).
+        dropped (list, optional): Receives ``(key, reason)`` pairs.
+
+    Returns:
+        dict[str, Tensor]: Official Swin keys (``patch_embed.proj.*``,
+        ``layers.*``, ``norm.*``) or mmpretrain ``SwinTransformer`` keys
+        (``backbone.*``).
+    """
+    sd = _unwrap(checkpoint)
+    official = any(k.startswith('encoder.') for k in sd)
+    mmpre = any(k.startswith('backbone.') for k in sd)
+    if official == mmpre:
+        raise KeyError('not a SimMIM checkpoint: expected encoder.* '
+                       '(official) or backbone.* (mmpretrain) keys')
+    out: StateDict = {}
+    for key, value in sd.items():
+        if key in ('encoder.mask_token', 'backbone.mask_token'):
+            _drop(dropped, key, 'SimMIM mask token')
+        elif key.startswith(('decoder.', 'neck.')):
+            _drop(dropped, key, 'SimMIM pixel decoder')
+        elif key.startswith('data_preprocessor.'):
+            _drop(dropped, key, 'data preprocessor buffer')
+        elif official and key.startswith('encoder.'):
+            out[key[len('encoder.'):]] = value
+        elif mmpre and key.startswith('backbone.'):
+            out[key] = value
+        else:
+            raise KeyError(f'unrecognised SimMIM key {key}')
+    return out
+
+
+def moby_to_swin(checkpoint: dict, dropped: Dropped = None) -> StateDict:
+    """MoBY (Transformer-SSL) checkpoint -> official Swin encoder weights.
+
+    Args:
+        checkpoint (dict): The MoBY checkpoint (or its state dict).
+        dropped (list, optional): Receives ``(key, reason)`` pairs.
+
+    Returns:
+        dict[str, Tensor]: Official Swin keys of the online encoder.
+    """
+    sd = _unwrap(checkpoint)
+    if not any(k.startswith('encoder.') for k in sd):
+        raise KeyError('not a MoBY checkpoint: no encoder.* keys')
+    out: StateDict = {}
+    for key, value in sd.items():
+        if key.startswith('encoder_k.'):
+            _drop(dropped, key, 'MoBY momentum encoder')
+        elif key.startswith(('projector.', 'projector_k.', 'predictor.')):
+            _drop(dropped, key, 'MoBY projector / predictor')
+        elif key in ('queue1', 'queue2', 'queue_ptr'):
+            _drop(dropped, key, 'MoBY queue')
+        elif key.startswith('encoder.'):
+            out[key[len('encoder.'):]] = value
+        else:
+            raise KeyError(f'unrecognised MoBY key {key}')
+    return out
+
+
+_DENSECL_QUEUES = ('queue', 'queue_ptr', 'queue2', 'queue2_ptr')
+
+
+def densecl_to_resnet(checkpoint: dict, dropped: Dropped = None) -> StateDict:
+    """DenseCL checkpoint -> torchvision-layout ResNet weights.
+
+    Args:
+        checkpoint (dict): The published DenseCL backbone, an official
+            DenseCL training checkpoint or an mmpretrain one (or its state
+            dict).
+        dropped (list, optional): Receives ``(key, reason)`` pairs.
+
+    Returns:
+        dict[str, Tensor]: torchvision ResNet keys (``conv1.weight``,
+        ``layer1.0.conv1.weight``, ...).
+    """
+    sd = _unwrap(checkpoint)
+    # the training checkpoints hold the backbone twice (encoder_q.0.* and
+    # backbone.* are the same module); backbone.* is kept where present
+    if any(k.startswith('backbone.') for k in sd):
+        prefix = 'backbone.'
+    elif any(k.startswith('encoder_q.0.') for k in sd):
+        prefix = 'encoder_q.0.'
+    else:
+        prefix = ''
+    out: StateDict = {}
+    for key, value in sd.items():
+        if prefix and key.startswith(prefix):
+            out[key[len(prefix):]] = value
+        elif key.startswith(('encoder_k.', )):
+            _drop(dropped, key, 'DenseCL momentum encoder')
+        elif key.startswith(('neck.', 'encoder_q.1.')):
+            _drop(dropped, key, 'DenseCL projection neck')
+        elif key.startswith('encoder_q.0.'):
+            _drop(dropped, key, 'DenseCL backbone (second copy)')
+        elif key in _DENSECL_QUEUES:
+            _drop(dropped, key, 'DenseCL queue')
+        elif key.startswith(('head.', 'data_preprocessor.')):
+            _drop(dropped, key, 'DenseCL head / preprocessor')
+        elif not prefix:
+            out[key] = value  # the published backbone: bare keys
+        else:
+            raise KeyError(f'unrecognised DenseCL key {key}')
+    if 'conv1.weight' not in out:
+        raise KeyError('not a DenseCL ResNet checkpoint: no conv1.weight '
+                       '(bare, backbone.* or encoder_q.0.*)')
+    return out
+
+
+NORMALISERS = {
+    'simmim': simmim_to_swin,
+    'moby': moby_to_swin,
+    'densecl': densecl_to_resnet,
+}
+#: Converter targets each source fits (Swin-T for SimMIM / MoBY, ResNet-50
+#: for DenseCL).
+TARGETS = {
+    'simmim': ('matteformer', ),
+    'moby': ('matteformer', ),
+    'densecl': ('gca_r50', ),
+}
