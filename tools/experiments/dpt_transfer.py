@@ -415,6 +415,8 @@ def _worker_cmd(args, work: str, worker: int, workers: int,
     cmd = [sys.executable, osp.abspath(__file__), args.config,
            '--work-dir', work, '--worker', f'{worker}/{workers}',
            '--phase', phase]
+    if args.data_root:
+        cmd += ['--data-root', args.data_root]
     return cmd + (['--smoke'] if args.smoke else [])
 
 
@@ -503,7 +505,7 @@ def summarise(p, results: List[dict]) -> List[dict]:
                                 row[f'{split}/{m}_gain'] = _mean_std(gains)
                 row['loss_last'] = _mean_std([r['loss_last'] for r in runs])
                 rows.append(row)
-    for r in results:
+    for r in sorted(results, key=lambda r: (r['kind'], r.get('budget', 0))):
         if r['kind'] in ('zeroshot', 'classical'):
             row = dict(
                 label='-',
@@ -640,6 +642,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--report-dir', default=None,
                         help='where the table and plot go (default: the '
                         'work dir)')
+    parser.add_argument('--data-root', default=None,
+                        help="override the protocol's data_root")
     parser.add_argument('--smoke', action='store_true',
                         help='tiny data, 2 iterations, one seed')
     parser.add_argument('--worker', default=None, help=argparse.SUPPRESS)
@@ -650,6 +654,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> None:
     args = parse_args(argv)
     p = load_protocol(args.config, args.smoke)
+    if args.data_root:
+        p.data_root = osp.abspath(args.data_root)
     name = osp.splitext(osp.basename(args.config))[0]
     work = osp.abspath(args.work_dir or osp.join(
         ROOT, 'work_dirs', name + ('_smoke' if args.smoke else '')))
