@@ -222,7 +222,7 @@ def test_heldout_split_is_another_matte_family(demo):
     strands far from the opaque body, or large fractional regions)."""
     out, counts = demo
     root = osp.join(out, 'comp1k_heldout')
-    assert counts['heldout/test_list.json'] == 6 * 2
+    assert counts['heldout/test_list.json'] == 10 * 2
     assert not osp.exists(osp.join(root, 'training_list.json'))
     test = json.load(open(osp.join(root, 'test_list.json')))['data_list']
     fracs = []

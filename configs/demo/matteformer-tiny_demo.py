@@ -2,8 +2,8 @@
 # (tools/dataset_converters/make_demo_data.py --out data/demo) for a short
 # CPU run (a few minutes on 2 cores). Its encoder / decoder match the demo
 # DPT network of dpt_swin-demo_demo.py (Swin with embed_dims 32, depths
-# (2, 2, 2, 2), heads (1, 2, 4, 8)), so the demo DPT checkpoint initialises
-# it after conversion:
+# (2, 2, 2, 2), heads (1, 2, 4, 8)): the same network, so the demo DPT
+# checkpoint initialises it after an identity conversion:
 #   python tools/model_converters/dpt2finetune.py \
 #       work_dirs/dpt_swin-demo_demo/iter_XXX.pth \
 #       work_dirs/dpt_swin-demo_demo/matteformer-init.pth \
@@ -15,7 +15,7 @@
 # budget and seed (the miniature of Table 3).
 # Model, losses, optimiser and schedule shape: the MatteFormer base
 # (configs/matteformer/base_matteformer_swin-t_4xb10-200k.py) with the demo
-# widths, 60 iterations and 128x128 crops of the demo data base.
+# widths, 150 iterations and 128x128 crops of the demo data base.
 _base_ = [
     '../_base_/datasets/demo_comp1k.py',
     '../matteformer/base_matteformer_swin-t_4xb10-200k.py'
@@ -24,8 +24,8 @@ _base_ = [
 experiment_name = 'matteformer-tiny_demo'
 work_dir = f'./work_dirs/{experiment_name}'
 
-max_iters = 60
-warmup_iters = 6
+max_iters = 150  # the fine-tuning budget of docs/experiments/dpt_transfer.md
+warmup_iters = 15
 crop_size = 128  # the demo base crops 256; 128 keeps an iteration ~2-3 s
 
 model = dict(
@@ -62,7 +62,7 @@ param_scheduler = [
 ]
 
 default_hooks = dict(
-    logger=dict(interval=5),
+    logger=dict(interval=25),
     checkpoint=dict(interval=max_iters, max_keep_ckpts=1))
 randomness = dict(seed=0, deterministic=False)
 env_cfg = dict(dist_cfg=dict(backend='gloo'))

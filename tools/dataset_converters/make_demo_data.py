@@ -591,7 +591,7 @@ def make_demo_data(out: str,
                    bg_per_test: int = 2,
                    num_bg: int = 30,
                    size: int = 320,
-                   num_heldout: int = 6,
+                   num_heldout: int = 10,
                    num_scarce: int = 4,
                    skip_existing: bool = False) -> Dict[str, int]:
     """Write the whole demo data set under ``out``.
@@ -679,7 +679,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--bg-per-test', type=int, default=2)
     parser.add_argument('--num-bg', type=int, default=30)
     parser.add_argument('--size', type=int, default=320)
-    parser.add_argument('--num-heldout', type=int, default=6)
+    parser.add_argument('--num-heldout', type=int, default=10)
     parser.add_argument('--num-scarce', type=int, default=4)
     parser.add_argument(
         '--skip-existing',
