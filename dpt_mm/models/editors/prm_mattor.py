@@ -94,7 +94,8 @@ class PRMMattor(BaseMattor):
     The losses are one :class:`MattingOutputsLoss` (``self.loss_module``).
 
     Test: ``alpha_os8`` refined by OS4 then OS1 (ellipse sizes
-    ``width // 2``), see :func:`~dpt_mm.models.heads.prm.progressive_refinement`.
+    ``width // 2``), see
+    :func:`~dpt_mm.models.heads.prm.progressive_refinement`.
 
     ``train_cfg`` / ``test_cfg`` keys: ``refine_widths`` (or
     ``self_refine_width1`` / ``self_refine_width2``, the official names;
@@ -154,8 +155,9 @@ class PRMMattor(BaseMattor):
             train_cfg=train_cfg,
             test_cfg=dict(TEST_DEFAULTS, **(test_cfg or {})))
         if self.test_cfg.alpha_rounding not in ('floor', 'round'):
-            raise ValueError('test_cfg.alpha_rounding must be \'floor\' or '
-                             f'\'round\', got {self.test_cfg.alpha_rounding!r}')
+            raise ValueError(
+                'test_cfg.alpha_rounding must be \'floor\' or \'round\', '
+                f'got {self.test_cfg.alpha_rounding!r}')
         if int(self.test_cfg.pad_border) < 0:
             raise ValueError('test_cfg.pad_border must be >= 0, got '
                              f'{self.test_cfg.pad_border}')
