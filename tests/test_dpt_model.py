@@ -7,7 +7,7 @@ import torch.nn.functional as F
 
 import dpt_mm  # noqa: F401
 from mmengine.registry import init_default_scope
-from dpt_mm.models.heads import MattingHead, progressive_fusion
+from dpt_mm.models.heads import MattingHead
 from dpt_mm.registry import MODELS
 from pretext_helpers import pretext_batch
 
@@ -130,21 +130,6 @@ def test_transposed_conv_spectral_norm_uses_output_dim():
     head(_feats())  # eval forward sets conv.weight from u, v
     sigma = u @ w.reshape(w.shape[0], -1) @ v
     torch.testing.assert_close(conv.weight, w / sigma)
-
-
-def test_progressive_fusion_replaces_uncertain_regions():
-    n, h, w = 1, 32, 32
-    os8 = torch.zeros(n, 1, h, w)
-    os8[..., 10:12, 10:12] = 0.5  # uncertain patch
-    os4 = torch.full_like(os8, 0.25)
-    os1 = torch.full_like(os8, 0.75)
-    out = progressive_fusion(
-        dict(alpha_os8=os8, alpha_os4=os4, alpha_os1=os1), widths=(2, 1))
-    # step 1: os4 (0.25, uncertain) fills rows/cols 8..13; step 2: that
-    # region dilated by 1 (7..14) takes os1; the rest keeps os8 = 0
-    expect = torch.zeros_like(os8)
-    expect[..., 7:15, 7:15] = 0.75
-    assert torch.equal(out, expect)
 
 
 def _swin(in_channels=6, **kw):

@@ -15,6 +15,9 @@ from dpt_mm.models.losses import (DPTMattingLoss, LaplacianLoss,
                                   laplacian_pyramid, unknown_mask)
 from dpt_mm.registry import MODELS
 
+#: the test batches below carry 0 / 128 / 255 trimaps
+GRAY = dict(trimap_encoding='gray')
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -112,15 +115,71 @@ def test_laplacian_rejects_too_small_and_mismatched_inputs():
         LaplacianLoss()(torch.rand(1, 1, 64, 64), torch.rand(1, 1, 64, 48))
 
 
-def test_unknown_mask_from_onehot_and_values():
-    tri = torch.tensor([[0, 128, 255], [128, 128, 0]], dtype=torch.uint8)
-    expect = (tri == 128).float()[None, None]
-    assert torch.equal(unknown_mask(tri[None, None]), expect)
-    assert torch.equal(unknown_mask(tri[None, None].float() / 255.), expect)
-    onehot = torch.stack([(tri == 0), (tri == 128), (tri == 255)]).float()
-    assert torch.equal(unknown_mask(onehot[None]), expect)
-    with pytest.raises(ValueError, match='1 or 3 channels'):
-        unknown_mask(torch.zeros(1, 2, 4, 4))
+def _three_codings(tri):
+    """The one-hot, 0 / 1 / 2 and 0 / 128 / 255 codings of a 0 / 128 / 255
+    HxW trimap, as PackMattingInputs(onehot_trimap=True / False) and the
+    file give them, batched."""
+    from dpt_mm.datasets.transforms import PackMattingInputs
+    coded = {}
+    for name, onehot in (('onehot', True), ('label', False)):
+        packed = PackMattingInputs(onehot_trimap=onehot).transform(
+            dict(merged=np.zeros(tri.shape + (3, ), np.uint8),
+                 trimap=tri.copy()))
+        coded[name] = packed['data_samples'].trimap[None]
+    coded['gray'] = torch.from_numpy(tri)[None, None]
+    return coded
+
+
+def test_unknown_mask_takes_the_encoding_explicitly():
+    """Each coding of the same trimap gives the same unknown region when
+    named; a coding fed under another name raises instead of giving an
+    empty mask (a 0 / 1 / 2 trimap has no 128)."""
+    tri = np.array([[0, 128, 255], [128, 128, 0]], dtype=np.uint8)
+    expect = torch.from_numpy(tri == 128).float()[None, None]
+    coded = _three_codings(tri)
+    assert coded['onehot'].shape[1] == 3
+    assert coded['label'].max().item() == 2
+    for name, value in coded.items():
+        assert torch.equal(unknown_mask(value, name), expect), name
+    with pytest.raises(ValueError, match="'label'"):
+        unknown_mask(coded['label'], 'gray')
+    with pytest.raises(ValueError, match="'gray'"):
+        unknown_mask(coded['gray'], 'label')
+    with pytest.raises(ValueError, match='3 channel'):
+        unknown_mask(coded['gray'], 'onehot')
+    with pytest.raises(ValueError, match='1 channel'):
+        unknown_mask(coded['onehot'], 'label')
+    with pytest.raises(ValueError, match='trimap_encoding must be one of'):
+        unknown_mask(coded['gray'], 'auto')
+    with pytest.raises(ValueError, match='trimap_encoding must be one of'):
+        DPTMattingLoss(trimap_encoding='auto')
+
+
+def test_dpt_matting_loss_same_for_every_trimap_encoding():
+    """The 0 / 1 / 2 trimap of PackMattingInputs(onehot_trimap=False) gives
+    the loss of the one-hot trimap (it gave an empty mask and a silent 0
+    before the encoding was explicit), and the default one-hot loss
+    rejects it."""
+    rng = np.random.default_rng(0)
+    tri = rng.choice(np.array([0, 128, 255], np.uint8), (64, 64))
+    coded = _three_codings(tri)
+    g = torch.Generator().manual_seed(0)
+    alpha = torch.rand(1, 1, 64, 64, generator=g)
+    fg, bg = torch.rand(1, 3, 64, 64, generator=g), torch.zeros(1, 3, 64, 64)
+    pred = {k: torch.rand(1, 1, 64, 64, generator=g) for k in OUTPUT_KEYS}
+    values = {}
+    for name, value in coded.items():
+        ds = _Samples(gt_alpha=alpha, gt_fg=fg, gt_bg=bg,
+                      gt_merged=alpha * fg, trimap=value)
+        values[name] = DPTMattingLoss(trimap_encoding=name)(pred, ds)
+    for name in ('label', 'gray'):
+        for term, v in values[name].items():
+            assert v.item() > 0.01, (name, term)
+            assert v.item() == pytest.approx(
+                values['onehot'][term].item(), rel=1e-6), (name, term)
+    ds.trimap = coded['label']
+    with pytest.raises(ValueError, match='3 channel'):
+        DPTMattingLoss()(pred, ds)
 
 
 class _Samples:
@@ -146,7 +205,7 @@ def _batch(h=64, w=64):
 def test_dpt_matting_loss_values_and_masking():
     ds = _batch()
     mask = (ds.trimap == 128).float()
-    loss = DPTMattingLoss()
+    loss = DPTMattingLoss(**GRAY)
     perfect = {k: ds.gt_alpha for k in ('alpha_os1', 'alpha_os4',
                                         'alpha_os8')}
     out = loss(perfect, ds)
@@ -169,6 +228,7 @@ def test_dpt_matting_loss_values_and_masking():
 
     # configurable weights and terms
     out = DPTMattingLoss(
+        **GRAY,
         loss_alpha=dict(type='L1Loss', loss_weight=2.0),
         loss_comp=None,
         loss_lap=None,
@@ -186,7 +246,7 @@ def test_dpt_matting_loss_output_combination_is_over_five():
     g = torch.Generator().manual_seed(5)
     pred = (ds.gt_alpha +
             0.2 * torch.rand(ds.gt_alpha.shape, generator=g)).clamp(0, 1)
-    out = DPTMattingLoss()({k: pred for k in OUTPUT_KEYS}, ds)
+    out = DPTMattingLoss(**GRAY)({k: pred for k in OUTPUT_KEYS}, ds)
     single = dict(
         loss_alpha=(pred - ds.gt_alpha).abs().mul(mask).sum() / mask.sum(),
         # F = 1, B = 0: the composite error is the alpha error
@@ -204,7 +264,7 @@ def test_dpt_matting_loss_gradient_only_in_unknown_region():
     known pixels next to the unknown region (see the next test)."""
     ds = _batch()
     pred = torch.full_like(ds.gt_alpha, 0.5, requires_grad=True)
-    out = DPTMattingLoss()({'alpha_os1': pred, 'alpha_os4': pred,
+    out = DPTMattingLoss(**GRAY)({'alpha_os1': pred, 'alpha_os4': pred,
                             'alpha_os8': pred}, ds)
     (out['loss_alpha'] + out['loss_comp']).backward()
     unknown = ds.trimap == 128
@@ -231,6 +291,7 @@ def test_dpt_laplacian_term_gradient_reaches_known_pixels_near_unknown():
     ds = _Samples(gt_alpha=gt, trimap=tri)
     pred = torch.full_like(gt, 0.5, requires_grad=True)
     loss = DPTMattingLoss(
+        **GRAY,
         loss_alpha=None,
         loss_comp=None,
         loss_lap=dict(type='LaplacianLoss', levels=levels))
@@ -318,6 +379,10 @@ def _config_comp_loss(name, preds, ds, labels, monkeypatch):
     if cfg.model.type == 'DPT':
         module = MODELS.build(cfg.model.head.loss)
         comp = module.loss_comp
+        # the one-hot trimap the DPT pipeline packs
+        onehot = torch.cat([(labels == i) for i in range(3)], 1).to(
+            torch.uint8)
+        ds = _Samples(**dict(vars(ds), trimap=onehot))
 
         def run():
             return module(preds, ds)['loss_comp']
@@ -327,7 +392,7 @@ def _config_comp_loss(name, preds, ds, labels, monkeypatch):
         # the mattor's own loss code in its trimap (pre-PRM) stage, on the
         # given predictions instead of the network's
         model = MODELS.build(cfg.model)
-        comp = model.loss_comp
+        comp = model.loss_module.loss_comp
         mean = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)
         std = torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
         onehot = torch.cat([(labels == i).float() for i in range(3)], 1)

@@ -23,11 +23,9 @@ from dpt_mm.models.converters.matteformer import (convert_dpt,
                                                   slice_to_unfold_order,
                                                   unfold_to_slice_order)
 from dpt_mm.models.editors.matteformer import (MatteFormer,
-                                               MatteFormerEncoder, PASTBlock,
-                                               progressive_refinement)
+                                               MatteFormerEncoder, PASTBlock)
 from dpt_mm.models.editors.matteformer.past_encoder import (
     prior_relative_position_index, window_relative_position_index)
-from dpt_mm.models.editors.matteformer.prm import dilate_ellipse
 from dpt_mm.registry import MODELS
 
 init_default_scope('mmagic')  # data preprocessors resolve in mmagic's scope
@@ -156,38 +154,7 @@ def test_bad_input_raises():
         MatteFormerEncoder(arch=dict(embed_dims=8, depths=(2, 2, 2, 2)))
 
 
-# ---------------------------------------------------------------- PRM
-
-
-@pytest.mark.parametrize('size', [1, 2, 5, 8, 15, 29])
-def test_dilate_ellipse_matches_cv2(size):
-    rng = np.random.default_rng(size)
-    mask = (rng.random((40, 50)) > 0.97).astype(np.uint8)
-    ref = cv2.dilate(mask,
-                     cv2.getStructuringElement(cv2.MORPH_ELLIPSE,
-                                               (size, size)))
-    out = dilate_ellipse(torch.from_numpy(mask).float()[None, None], size)
-    assert np.array_equal(out[0, 0].numpy().astype(np.uint8), ref)
-
-
-def test_progressive_refinement_test_mode():
-    h = w = 64
-    os8 = torch.zeros(1, 1, h, w)
-    os8[..., 30, 30] = 0.5  # one uncertain pixel
-    os4 = torch.full((1, 1, h, w), 0.25)
-    os1 = torch.full((1, 1, h, w), 0.75)
-    fused4, fused1, w4, w1 = progressive_refinement(
-        dict(alpha_os8=os8, alpha_os4=os4, alpha_os1=os1), (30, 15),
-        random_widths=False)
-    # OS4 replaces OS8 on the 15x15 ellipse around the pixel, nowhere else
-    disk15 = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (15, 15))
-    assert w4.sum() == disk15.sum()
-    assert torch.equal(fused4[w4 > 0], os4[w4 > 0])
-    assert torch.equal(fused4[w4 == 0], os8[w4 == 0])
-    # the fused OS4 is uncertain (0.25) on that disk: OS1 on its dilation
-    assert w1.sum() > w4.sum()
-    assert torch.equal(fused1[w1 > 0], os1[w1 > 0])
-    assert torch.equal(fused1[w1 == 0], fused4[w1 == 0])
+# PRM: tests/test_prm.py
 
 
 # ---------------------------------------------------------------- official
@@ -519,7 +486,7 @@ def _train_batch(n=2, h=64, w=64, seed=0):
 
 
 def test_train_losses_prm_schedule(monkeypatch):
-    from dpt_mm.models.editors.matteformer import matteformer as mf
+    from dpt_mm.models.editors import prm_mattor as mf
     torch.manual_seed(0)
     model = MODELS.build(tiny_model_cfg(train_cfg=dict(prm_warmup_iters=10)))
     calls = []

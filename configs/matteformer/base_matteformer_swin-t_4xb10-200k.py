@@ -53,16 +53,27 @@ model = dict(
         loss_weight=1 / 0.229 + 1 / 0.224 + 1 / 0.225),
     loss_lap=dict(type='LaplacianLoss', loss_weight=1.0),
     output_weights=(0.4, 0.2, 0.2),  # (2, 1, 1) / 5 for OS1 / OS4 / OS8
+    # PRM as MatteFormer's get_unknown_tensor_from_pred: the uncertain
+    # region is found and dilated on a 640x640 nearest resize
     train_cfg=dict(
         prm_warmup_iters=warmup_iters,
         self_refine_width1=30,
-        self_refine_width2=15),
+        self_refine_width2=15,
+        prm_work_size=(640, 640)),
+    # as MatteFormer's inference.py: a 32 px reflected border on every side,
+    # then padding to a multiple of 32, cropped back; the alpha truncated to
+    # uint8 ((alpha * 255).astype(uint8)). pad_border=0 and
+    # alpha_rounding='round' give mmagic's bottom / right padding and
+    # rounding (the padding of the DPT authors' inference.py)
     test_cfg=dict(
         resize_method='pad',
         resize_mode='reflect',
         size_divisor=32,
+        pad_border=32,
+        alpha_rounding='floor',
         self_refine_width1=30,
-        self_refine_width2=15))
+        self_refine_width2=15,
+        prm_work_size=(640, 640)))
 
 default_hooks = dict(
     logger=dict(interval=100),

@@ -49,12 +49,23 @@ model = dict(
         loss_weight=1 / 0.229 + 1 / 0.224 + 1 / 0.225),
     loss_lap=dict(type='LaplacianLoss', loss_weight=1.0),
     output_weights=(0.4, 0.2, 0.2),  # (2, 1, 1) / 5 for OS1 / OS4 / OS8
-    train_cfg=dict(prm_warmup_iters=warmup_iters, refine_widths=(30, 15)),
+    # PRM as MG Matting's get_unknown_tensor_from_pred: at the output's own
+    # size (no 640x640 resize, unlike MatteFormer's)
+    train_cfg=dict(
+        prm_warmup_iters=warmup_iters,
+        refine_widths=(30, 15),
+        prm_work_size=None),
+    # as MG Matting's infer.py: a 32 px reflected border on every side, then
+    # padding to a multiple of 32, cropped back; the alpha truncated to
+    # uint8. pad_border=0 / alpha_rounding='round' give mmagic's way
     test_cfg=dict(
         resize_method='pad',
         resize_mode='reflect',
         size_divisor=32,
-        refine_widths=(30, 15)))
+        pad_border=32,
+        alpha_rounding='floor',
+        refine_widths=(30, 15),
+        prm_work_size=None))
 
 # the shared schedule with MG Matting's 10k warm-up
 param_scheduler = [

@@ -1,8 +1,12 @@
 from .matting_head import (MattingHead, ShortcutBlock, UpBasicBlock,
-                           init_spectral_norm_vectors, progressive_fusion,
-                           uncertain_mask)
+                           init_spectral_norm_vectors)
+from .prm import (PRM_WIDTHS, PRM_WORK_SIZE, dilate_ellipse,
+                  progressive_refinement, refine_kernel_sizes,
+                  uncertain_region)
 
 __all__ = [
     'MattingHead', 'ShortcutBlock', 'UpBasicBlock',
-    'init_spectral_norm_vectors', 'progressive_fusion', 'uncertain_mask'
+    'init_spectral_norm_vectors', 'PRM_WIDTHS', 'PRM_WORK_SIZE',
+    'dilate_ellipse', 'progressive_refinement', 'refine_kernel_sizes',
+    'uncertain_region'
 ]

@@ -18,6 +18,7 @@ from torch import Tensor
 from torch.nn.utils.spectral_norm import SpectralNorm
 
 from dpt_mm.registry import MODELS
+from .prm import PRM_WIDTHS, PRM_WORK_SIZE, progressive_refinement
 
 # strides of the six decoder levels (OS1 = the network input)
 LEVEL_STRIDES = (1, 2, 4, 8, 16, 32)
@@ -343,14 +344,21 @@ class MattingHead(BaseModule):
     def predict(self,
                 feats: Sequence[Tensor],
                 fuse: bool = True,
-                widths: Sequence[int] = (15, 7)) -> Tensor:
+                widths: Sequence[int] = PRM_WIDTHS,
+                work_size: Optional[Sequence[int]] = PRM_WORK_SIZE
+                ) -> Tensor:
         """Decode ``feats`` into one Nx1xHxW alpha.
 
         Args:
             feats (Sequence[Tensor]): The six feature levels.
-            fuse (bool): Progressive refinement (see
-                :func:`progressive_fusion`) if True, else ``alpha_os1``.
-            widths (Sequence[int]): Dilation widths of the OS4 / OS1 steps.
+            fuse (bool): Test-time progressive refinement (see
+                :func:`~dpt_mm.models.heads.prm.progressive_refinement`)
+                if True, else ``alpha_os1``.
+            widths (Sequence[int]): The official ``self_refine_width1`` /
+                ``width2`` (ellipse sizes ``width // 2``). Default (30, 15).
+            work_size (Sequence[int], optional): PRM work size; default
+                MatteFormer's / the DPT authors' 640x640, None for the
+                output's size (MG Matting).
 
         Returns:
             Tensor: Alpha in [0, 1].
@@ -358,37 +366,5 @@ class MattingHead(BaseModule):
         out = self(feats)
         if not fuse:
             return out['alpha_os1']
-        return progressive_fusion(out, widths)
-
-
-def uncertain_mask(alpha: Tensor, width: int) -> Tensor:
-    """Pixels with 0 < alpha < 1 (at 1/255 precision), dilated by a square
-    window of half-width ``width``; float mask of ``alpha``'s shape."""
-    mask = ((alpha > 1. / 255) & (alpha < 1. - 1. / 255)).to(alpha.dtype)
-    if width > 0:
-        mask = F.max_pool2d(mask, 2 * width + 1, stride=1, padding=width)
-    return mask
-
-
-def progressive_fusion(outputs: Dict[str, Tensor],
-                       widths: Sequence[int] = (15, 7)) -> Tensor:
-    """Progressive refinement of MG Matting at test time.
-
-    ``alpha = alpha_os8``; where ``uncertain_mask(alpha, widths[0])`` holds,
-    ``alpha`` takes ``alpha_os4``; then where ``uncertain_mask(alpha,
-    widths[1])`` holds it takes ``alpha_os1``. (The official code dilates with
-    an elliptic kernel on a 640x640 resize; this uses a square window at the
-    output resolution.)
-
-    Args:
-        outputs (dict[str, Tensor]): ``MattingHead`` outputs.
-        widths (Sequence[int]): Dilation half-widths of the two steps.
-
-    Returns:
-        Tensor: The fused alpha, Nx1xHxW.
-    """
-    alpha = outputs['alpha_os8']
-    for key, width in zip(('alpha_os4', 'alpha_os1'), widths):
-        mask = uncertain_mask(alpha, width)
-        alpha = torch.where(mask > 0, outputs[key], alpha)
-    return alpha
+        return progressive_refinement(
+            out, widths, random_widths=False, work_size=work_size)[1]

@@ -1,6 +1,9 @@
-from .dpt_loss import DPTMattingLoss, unknown_mask
+from .dpt_loss import DPTMattingLoss
 from .laplacian_loss import LaplacianLoss, laplacian_pyramid
+from .matting_outputs_loss import (TRIMAP_ENCODINGS, MattingOutputsLoss,
+                                   unknown_mask)
 
 __all__ = [
-    'DPTMattingLoss', 'LaplacianLoss', 'laplacian_pyramid', 'unknown_mask'
+    'DPTMattingLoss', 'LaplacianLoss', 'MattingOutputsLoss',
+    'TRIMAP_ENCODINGS', 'laplacian_pyramid', 'unknown_mask'
 ]

@@ -1,0 +1,198 @@
+# Copyright (c) dpt-mm contributors. All rights reserved.
+"""L1 + composition + Laplacian loss over the OS1 / OS4 / OS8 outputs.
+
+mmagic's mattors compute their losses inline on a single alpha; the
+MG Matting / MatteFormer / DPT family needs the same three terms on three
+decoder outputs, each with its own pixel weights, so the combination lives
+here (one module for ``DPT``'s head, ``MatteFormer`` and ``MGMatting``) and
+reuses mmagic's ``L1Loss`` / ``L1CompositionLoss``.
+"""
+from typing import Dict, Optional
+
+import torch
+import torch.nn as nn
+from torch import Tensor
+
+from dpt_mm.registry import MODELS
+
+#: trimap codings :func:`unknown_mask` accepts, with the unknown value
+TRIMAP_ENCODINGS = {
+    'onehot': 'Nx3 one-hot, channel 1 = unknown (PackMattingInputs / '
+    'FormatTrimap with onehot / to_onehot=True)',
+    'label': 'Nx1 with 0 / 1 / 2 = bg / unknown / fg (PackMattingInputs '
+    '(onehot_trimap=False), FormatTrimap(to_onehot=False))',
+    'gray': 'Nx1 with 0 / 128 / 255 (the trimap as read from disk)',
+}
+
+
+def unknown_mask(trimap: Tensor, encoding: str = 'onehot') -> Tensor:
+    """Nx1xHxW float mask of the unknown region of a batched trimap.
+
+    The encoding is given, not guessed: a 0 / 1 / 2 trimap read as
+    0 / 128 / 255 (or the reverse) would give an empty mask and a silent
+    zero loss, so values that do not fit ``encoding`` raise.
+
+    Args:
+        trimap (Tensor): NxCxHxW trimap.
+        encoding (str): ``'onehot'``, ``'label'`` or ``'gray'`` (see
+            ``TRIMAP_ENCODINGS``). Defaults to ``'onehot'``.
+
+    Returns:
+        Tensor: 1 in the unknown region, 0 elsewhere.
+    """
+    if encoding not in TRIMAP_ENCODINGS:
+        raise ValueError(f'trimap_encoding must be one of '
+                         f'{sorted(TRIMAP_ENCODINGS)}, got {encoding!r}')
+    if trimap.dim() != 4:
+        raise ValueError(f'trimap must be NxCxHxW, got {tuple(trimap.shape)}')
+    channels = 3 if encoding == 'onehot' else 1
+    if trimap.shape[1] != channels:
+        raise ValueError(f'a {encoding!r} trimap has {channels} channel(s), '
+                         f'got {trimap.shape[1]}: '
+                         f'{TRIMAP_ENCODINGS[encoding]}')
+    t = trimap.float()
+    top = t.max().item() if t.numel() else 0.
+    if encoding == 'onehot':
+        if top > 1:
+            raise ValueError(f'one-hot trimap has values up to {top:g}')
+        return (t[:, 1:2] > 0.5).float()
+    if encoding == 'label':
+        if top > 2:
+            raise ValueError(
+                f'trimap_encoding=\'label\' expects 0 / 1 / 2, got values '
+                f'up to {top:g} (a 0 / 128 / 255 trimap is \'gray\')')
+        return (t == 1).float()
+    if top in (1., 2.):
+        raise ValueError('trimap_encoding=\'gray\' expects 0 / 128 / 255, '
+                         f'got values up to {top:g} (a 0 / 1 / 2 trimap is '
+                         '\'label\')')
+    return (t == 128).float()
+
+
+@MODELS.register_module()
+class MattingOutputsLoss(nn.Module):
+    """L1 + composition + Laplacian loss summed over decoder outputs.
+
+    For each decoder output ``k`` in ``output_weights`` (``alpha_os1``,
+    ``alpha_os4``, ``alpha_os8``) with pixel weights ``W_k``::
+
+        loss_alpha = sum_k v_k * L1(alpha_k, gt_alpha; W_k)
+        loss_comp  = sum_k v_k * L1(alpha_k F + (1 - alpha_k) B,
+                                    gt_merged; W_k)
+        loss_lap   = sum_k v_k * Lap(alpha_k, gt_alpha; W_k)
+
+    where ``L1(.; W)`` is the weighted mean absolute error (mmagic's
+    ``L1Loss`` / ``L1CompositionLoss`` with ``weight=W``), ``Lap`` is
+    :class:`LaplacianLoss` and each term's ``loss_weight`` multiplies it.
+    The ``v_k`` are used as given (not renormalised); the default
+    ``(0.4, 0.2, 0.2) = (2, 1, 1) / 5`` for OS1 / OS4 / OS8 is the
+    combination of the MG Matting, MatteFormer and DPT authors' trainers. A
+    term whose config is None is skipped.
+
+    ``W_k`` is what the caller passes in ``weights`` (MatteFormer /
+    MG Matting: the PRM regions or the trimap's unknown region for OS1 /
+    OS4 and the whole image for OS8); an output without one is weighted by
+    the unknown region of ``data_samples.trimap`` in ``trimap_encoding``
+    (DPT pre-training: every output).
+
+    The composition term of those trainers composes ImageNet-normalised
+    ``F`` / ``B`` against the normalised image and divides the 3-channel L1
+    sum by the 1-channel mask sum, i.e. ``sum_c S_c / (std_c * |W|)`` for
+    the per-channel [0, 1] error sums ``S_c``. mmagic's
+    ``L1CompositionLoss`` on [0, 1] RGB gives ``sum_c S_c / (3 |W|)``, so
+    the configs set its ``loss_weight`` to ``sum_c 1 / std_c`` (about
+    13.28) to match; the two are equal when the error is the same in every
+    channel and within about 1.5 % otherwise.
+
+    Args:
+        loss_alpha (dict, optional): Alpha loss config.
+            Defaults to ``dict(type='L1Loss', loss_weight=1.0)``.
+        loss_comp (dict, optional): Composition loss config.
+            Defaults to ``dict(type='L1CompositionLoss', loss_weight=1.0)``
+            (the configs pass the ImageNet-scaled weight described above).
+        loss_lap (dict, optional): Laplacian loss config.
+            Defaults to ``dict(type='LaplacianLoss', loss_weight=1.0)``.
+        output_weights (dict): Weight ``v_k`` of each decoder output, used
+            as given; all must be positive. Defaults to
+            ``dict(alpha_os1=0.4, alpha_os4=0.2, alpha_os8=0.2)``.
+        trimap_encoding (str): Coding of ``data_samples.trimap`` for the
+            outputs without ``weights``: ``'onehot'`` (default, what the
+            configs pack), ``'label'`` (0 / 1 / 2) or ``'gray'``
+            (0 / 128 / 255); values that do not fit raise.
+    """
+
+    def __init__(
+        self,
+        loss_alpha: Optional[dict] = dict(type='L1Loss', loss_weight=1.0),
+        loss_comp: Optional[dict] = dict(
+            type='L1CompositionLoss', loss_weight=1.0),
+        loss_lap: Optional[dict] = dict(type='LaplacianLoss', loss_weight=1.0),
+        output_weights: Dict[str, float] = dict(
+            alpha_os1=0.4, alpha_os4=0.2, alpha_os8=0.2),
+        trimap_encoding: str = 'onehot'
+    ) -> None:
+        super().__init__()
+        if not output_weights or min(output_weights.values()) <= 0:
+            raise ValueError(f'output_weights must be non-empty and '
+                             f'positive, got {output_weights}')
+        if trimap_encoding not in TRIMAP_ENCODINGS:
+            raise ValueError(f'trimap_encoding must be one of '
+                             f'{sorted(TRIMAP_ENCODINGS)}, got '
+                             f'{trimap_encoding!r}')
+        self.output_weights = {k: float(v) for k, v in output_weights.items()}
+        self.trimap_encoding = trimap_encoding
+        self.loss_alpha = MODELS.build(loss_alpha) if loss_alpha else None
+        self.loss_comp = MODELS.build(loss_comp) if loss_comp else None
+        self.loss_lap = MODELS.build(loss_lap) if loss_lap else None
+        if not (self.loss_alpha or self.loss_comp or self.loss_lap):
+            raise ValueError(f'{type(self).__name__} needs at least one loss '
+                             'term')
+
+    def forward(self,
+                outputs: Dict[str, Tensor],
+                data_samples,
+                weights: Optional[Dict[str, Tensor]] = None
+                ) -> Dict[str, Tensor]:
+        """Compute the loss terms.
+
+        Args:
+            outputs (dict[str, Tensor]): Decoder outputs, each Nx1xHxW.
+            data_samples: Stacked ``DataSample`` with ``gt_alpha``
+                (Nx1xHxW), ``gt_fg`` / ``gt_bg`` / ``gt_merged`` (Nx3xHxW, in
+                [0, 1]) and, for outputs without ``weights``, ``trimap``.
+            weights (dict[str, Tensor], optional): Nx1xHxW pixel weights of
+                some or all outputs.
+
+        Returns:
+            dict[str, Tensor]: ``loss_alpha`` / ``loss_comp`` / ``loss_lap``.
+        """
+        missing = [k for k in self.output_weights if k not in outputs]
+        if missing:
+            raise KeyError(f'decoder outputs lack {missing}; got '
+                           f'{sorted(outputs)}')
+        weights = dict(weights or {})
+        gt_alpha = data_samples.gt_alpha
+        if any(k not in weights for k in self.output_weights):
+            unknown = unknown_mask(data_samples.trimap,
+                                   self.trimap_encoding).to(gt_alpha)
+            for key in self.output_weights:
+                weights.setdefault(key, unknown)
+        losses: Dict[str, Tensor] = {}
+
+        def add(name: str, value: Tensor) -> None:
+            losses[name] = losses.get(name, 0.) + value
+
+        for key, scale in self.output_weights.items():
+            pred, mask = outputs[key], weights[key]
+            if self.loss_alpha is not None:
+                add('loss_alpha', scale * self.loss_alpha(pred, gt_alpha,
+                                                          mask))
+            if self.loss_comp is not None:
+                add(
+                    'loss_comp',
+                    scale * self.loss_comp(pred, data_samples.gt_fg,
+                                           data_samples.gt_bg,
+                                           data_samples.gt_merged, mask))
+            if self.loss_lap is not None:
+                add('loss_lap', scale * self.loss_lap(pred, gt_alpha, mask))
+        return {k: torch.as_tensor(v) for k, v in losses.items()}
