@@ -346,7 +346,8 @@ def _demo_cfg(demo_root):
     # the same config with its data root on the temporary demo copy, next
     # to a copy of the base it inherits
     tmp = tempfile.mkdtemp()
-    shutil.copy(osp.join(folder, 'comp1k_mg.py'), tmp)
+    for base in ('comp1k_mg.py', 'comp1k_test.py'):
+        shutil.copy(osp.join(folder, base), tmp)
     path = osp.join(tmp, 'demo_comp1k.py')
     with open(path, 'w') as f:
         f.write(text.replace(line, f'data_root = {demo_root!r}'))
