@@ -23,6 +23,8 @@ import cv2
 import numpy as np
 import torch
 
+from .fault import fault_point
+
 
 def current_umask() -> int:
     """Return the process umask.
@@ -61,6 +63,7 @@ def atomic_write(path: str, write: Callable[[str], None]) -> None:
             # through the open descriptor: a umask like 0o277 still works
             os.fchmod(f.fileno(), 0o666 & ~current_umask())
             os.fsync(f.fileno())
+        fault_point('rename', path)
         os.replace(tmp, path)
     except BaseException:
         if osp.exists(tmp):
