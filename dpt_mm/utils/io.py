@@ -71,6 +71,44 @@ def atomic_write(path: str, write: Callable[[str], None]) -> None:
         raise
 
 
+def writable_path_error(path: str, folder: bool = False) -> Optional[str]:
+    """Why ``path`` cannot be written, checked without creating anything.
+
+    For a file, its folder must be creatable / writable and ``path`` must
+    not be a folder; for a folder (``folder=True``), ``path`` must not be a
+    file and the folder or its nearest existing parent must be writable.
+    Writability is probed with an unnamed temporary file (``O_TMPFILE``
+    where available), so read-only file systems and ACLs are caught too.
+
+    Args:
+        path (str): File or folder to be written later.
+        folder (bool): Whether ``path`` is an output folder. Defaults to
+            False.
+
+    Returns:
+        str or None: e.g. ``'cannot be written (Permission denied)'``;
+        None when writing should work.
+    """
+    path = osp.abspath(path)
+    if folder and osp.exists(path) and not osp.isdir(path):
+        return 'is an existing file, not a folder'
+    if not folder and osp.isdir(path):
+        return 'is a folder, not a file'
+    parent = path if folder else osp.dirname(path)
+    while not osp.exists(parent):
+        parent = osp.dirname(parent)
+    if not osp.isdir(parent):
+        return f'cannot be written ({parent} is a file, not a folder)'
+    try:
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError as err:
+        return f'cannot be written ({err.strerror or err})'
+    if not folder and osp.exists(path) and not os.access(path, os.W_OK):
+        return 'cannot be written (Permission denied)'
+    return None
+
+
 def atomic_imwrite(img: np.ndarray, path: str) -> None:
     """Encode an image in memory, then write it atomically.
 
