@@ -285,3 +285,102 @@ def test_configs_use_the_safe_hooks():
         assert hooks.random_state.type == 'RandomStateHook', f
     assert issubclass(SafeCheckpointHook,
                       __import__('mmengine').hooks.CheckpointHook)
+
+
+# ------------------------------------------------- tools/train.py bad input
+class _Evil:
+    """Unpickling it would run a shell command."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f'touch {self.marker}', ))
+
+
+def _train_cli(monkeypatch, capsys, *argv):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'dpt_train_tool', osp.join(ROOT, 'tools', 'train.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(sys, 'argv', ['train.py', DEMO_CFG, *argv])
+    import warnings
+    with warnings.catch_warnings():
+        # MMEngine warns about several runners made in one process
+        warnings.simplefilter('ignore')
+        rc = module.main()
+    return rc, capsys.readouterr().err
+
+
+def _small_options(data_root):
+    return [
+        '--cfg-options', f'train_dataloader.dataset.data_root={data_root}',
+        'train_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=False', 'train_cfg.max_iters=1'
+    ]
+
+
+@pytest.mark.parametrize('kind', ['no_list', 'empty', 'corrupt'])
+def test_train_data_root_without_images_is_one_error_line(
+        kind, tmp_path, monkeypatch, capsys):
+    """A data root whose list file is missing, lists nothing, or lists only
+    undecodable files: one ``error: PATH: ...`` line and exit 2 (it used to
+    end in a traceback, exit 1, with the message inside)."""
+    root = tmp_path / 'in1k'
+    (root / 'train' / 'n01').mkdir(parents=True)
+    listing = root / 'meta' / 'train.txt'
+    if kind != 'no_list':
+        listing.parent.mkdir()
+        listing.write_text('')
+    if kind == 'corrupt':
+        for i in range(3):
+            (root / 'train' / 'n01' / f'{i}.JPEG').write_bytes(b'\xff\xd8 x')
+        listing.write_text(''.join(f'n01/{i}.JPEG\n' for i in range(3)))
+    rc, err = _train_cli(monkeypatch, capsys, '--work-dir',
+                         str(tmp_path / 'work'), *_small_options(root))
+    assert rc == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and 'Traceback' not in err, err
+    want = dict(
+        no_list=f'{listing}: list file does not exist',
+        empty=f'{listing}: no image found',
+        corrupt=f'{root / "train"}: no readable image among the first 3')
+    assert lines[0].startswith(f'error: {want[kind]}'), lines[0]
+
+
+def test_train_refused_checkpoint_is_one_error_line_with_the_reason(
+        demo_in1k, tmp_path, monkeypatch, capsys):
+    """A pickle that would run ``os.system`` as --resume / load_from: one
+    line naming the file and the refused global, no advice to turn safe
+    loading off, no cut at 200 characters, nothing executed."""
+    marker = tmp_path / 'PWNED'
+    evil = tmp_path / ('a_long_folder_name_' * 6) / 'iter_7.pth'
+    evil.parent.mkdir()
+    torch.save({'state_dict': {}, 'meta': _Evil(marker)}, str(evil))
+    for option in (['--resume', str(evil)],
+                   ['--cfg-options', f'load_from={evil}']):
+        rc, err = _train_cli(monkeypatch, capsys, '--work-dir',
+                             str(tmp_path / 'work'), *option,
+                             *_small_options(demo_in1k))
+        assert rc == 2
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and 'Traceback' not in err, err
+        assert lines[0].startswith(
+            f'error: {evil}: not a readable PyTorch checkpoint '
+            '(weights-only loading refused it: '), lines[0]
+        assert 'GLOBAL posix.system' in lines[0] and len(lines[0]) > 200
+        assert 'weights_only' not in lines[0] and '...' not in lines[0]
+        assert not marker.exists()
+
+
+def test_train_auto_resume_names_the_missing_checkpoint(
+        demo_in1k, tmp_path, monkeypatch, capsys):
+    work = tmp_path / 'work'
+    work.mkdir()
+    gone = work / 'iter_5.pth'
+    (work / 'last_checkpoint').write_text(str(gone))
+    rc, err = _train_cli(monkeypatch, capsys, '--work-dir', str(work),
+                         '--resume', *_small_options(demo_in1k))
+    assert rc == 2
+    assert err.strip() == f'error: {gone}: checkpoint not found'
