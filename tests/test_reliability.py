@@ -255,8 +255,8 @@ def test_random_state_round_trip_loads_weights_only(tmp_path):
 def test_stale_temporaries_are_removed_and_others_kept(tmp_path):
     names = [
         '.iter_4.pth.ab_c12x9.tmp', '.last_checkpoint.k2j3h4g5.tmp',
-        '.epoch_3.pth.zzzzzzzz.tmp', 'iter_2.pth', '.scalars.json.abcdefgh.tmp',
-        '.iter_4.pth.tmp', 'notes.tmp'
+        '.epoch_3.pth.zzzzzzzz.tmp', 'iter_2.pth',
+        '.scalars.json.abcdefgh.tmp', '.iter_4.pth.tmp', 'notes.tmp'
     ]
     for name in names:
         (tmp_path / name).write_bytes(b'x' * 1024)

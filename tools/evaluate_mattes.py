@@ -344,11 +344,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     }
     if unscored and not args.allow_missing:
         print(format_table(per_image, None, args.metrics, not args.no_table))
+        no_gt = len(problems['missing_alpha']) + len(
+            problems['missing_trimap'])
         print(
             f'error: {unscored} of {expected} ground-truth images have no '
             f'score ({len(problems["missing_pred"])} predictions missing, '
-            f'{len(problems["missing_alpha"]) + len(problems["missing_trimap"])}'
-            f' without alpha or trimap, {len(failed)} failed); no mean over '
+            f'{no_gt} without alpha or trimap, {len(failed)} failed); no mean over '
             'a partial set (--allow-missing gives the mean of the '
             f'{len(per_image)} scored)',
             file=sys.stderr)

@@ -115,7 +115,7 @@ class SafeCheckpointHook(CheckpointHook):
                 'checkpoint save')
 
     def _remove_checkpoints(self, runner, steps: Iterable[int]) -> None:
-        """Remove the checkpoints of ``steps`` (files or folders) if present."""
+        """Remove the checkpoints of ``steps`` (files or folders) if any."""
         for step in steps:
             path = self.file_backend.join_path(self.out_dir,
                                                self.filename_tmpl.format(step))
