@@ -98,5 +98,5 @@ test_cfg = dict(type='TestLoop')
 
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=100),
-    checkpoint=dict(type='CheckpointHook', interval=5, max_keep_ckpts=3))
+    checkpoint=dict(type='SafeCheckpointHook', interval=5, max_keep_ckpts=3))
 randomness = dict(seed=0, diff_rank_seed=True)

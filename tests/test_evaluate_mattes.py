@@ -86,7 +86,7 @@ def test_missing_and_extra_files_are_listed(dirs, tmp_path, capsys):
     with open(osp.join(pred, 'notes.txt'), 'w') as f:
         f.write('not an image')
     out = tmp_path / 'r.json'
-    assert run(dirs, '--json', str(out)) == 0
+    assert run(dirs, '--json', str(out), '--allow-missing') == 0
     err = capsys.readouterr().err
     assert 'missing pred (1): case001_03.png' in err
     assert 'extra pred (1): other.png' in err
@@ -98,7 +98,16 @@ def test_missing_and_extra_files_are_listed(dirs, tmp_path, capsys):
     assert res['extra_pred'] == ['other.png']
     assert res['missing_trimap'] == ['case001_05.png']
     assert res['ignored'] == [osp.join(pred, 'notes.txt')]
-    assert run(dirs, '--strict') == 1
+    assert res['num_expected'] == 12
+    assert run(dirs, '--allow-missing', '--strict') == 1  # extra, ignored
+    capsys.readouterr()
+    # the default is strict: no mean over 10 of 12 images, no JSON
+    os.remove(out)
+    assert run(dirs, '--json', str(out)) == 1
+    captured = capsys.readouterr()
+    assert 'error: 2 of 12 ground-truth images have no score' in \
+        captured.err
+    assert 'mean' not in captured.out and not out.exists()
 
 
 def test_bad_files_fail_alone(dirs, tmp_path, capsys):
@@ -115,9 +124,11 @@ def test_bad_files_fail_alone(dirs, tmp_path, capsys):
     small = cv2.imread(osp.join(pred, 'case001_08.png'), 0)[:-1]
     cv2.imwrite(osp.join(pred, 'case001_08.png'), small)
     out = tmp_path / 'r.json'
-    assert run(dirs, '--json', str(out)) == 0
+    assert run(dirs, '--json', str(out)) == 1  # strict by default
+    assert not out.exists()
+    assert run(dirs, '--json', str(out), '--allow-missing') == 0
     res = json.loads(out.read_text())
-    assert res['num_images'] == 8
+    assert res['num_images'] == 8 and res['num_expected'] == 12
     failed = res['failed']
     assert sorted(failed) == [
         'case001_01.png', 'case001_02.png', 'case001_06.png', 'case001_08.png'
@@ -349,3 +360,48 @@ def test_test_tool_end_to_end_on_two_demo_images(demo_checkpoint,
     assert line == 'test metrics: ' + '  '.join(
         f'{k} {tool.format_metric(v)}' for k, v in metrics.items())
     assert len(os.listdir(tmp_path / 'alpha')) == 2
+
+
+def test_strict_default_gives_no_mean_over_a_subset(dirs, capsys):
+    """Two predictions of 12 missing / failing: the old default printed a
+    mean over the other 10 with exit 0; now exit 1 and no mean, and
+    --allow-missing prints the mean with its count."""
+    pred, alpha, trimap = dirs
+    assert run(dirs, '--no-table') == 0
+    full = capsys.readouterr().out
+    assert 'mean (12 of 12 images)' in full
+    os.remove(osp.join(pred, 'case001_03.png'))
+    with open(osp.join(pred, 'case001_04.png'), 'wb') as f:
+        f.write(b'truncated')
+    assert run(dirs) == 1
+    captured = capsys.readouterr()
+    assert 'mean' not in captured.out
+    err = [line for line in captured.err.splitlines()
+           if line.startswith('error:')]
+    assert err == [
+        'error: 2 of 12 ground-truth images have no score (1 predictions '
+        'missing, 0 without alpha or trimap, 1 failed); no mean over a '
+        'partial set (--allow-missing gives the mean of the 10 scored)'
+    ]
+    assert run(dirs, '--allow-missing') == 0
+    out = capsys.readouterr().out
+    assert 'mean (10 of 12 images)' in out
+    assert '10 of 12 evaluated, 1 failed, 1 predictions missing' in out
+
+
+def test_unwritable_json_is_refused_before_scoring(dirs, tmp_path, capsys,
+                                                  monkeypatch):
+    """--json under a file (or into a folder) stops at once with one error
+    line and exit 2; it used to fail after all the scoring."""
+    blocker = tmp_path / 'a_file'
+    blocker.write_text('x')
+    monkeypatch.setattr(tool, 'run_all',
+                        lambda *a, **k: pytest.fail('scored first'))
+    for target, reason in ((blocker / 'm.json', 'cannot be written'),
+                           (tmp_path, 'is a folder, not a file')):
+        assert run(dirs, '--json', str(target)) == 2
+        err = capsys.readouterr().err
+        assert err == f'error: {target}: --json {reason}' + (
+            f' ({blocker} is a file, not a folder)\n'
+            if target != tmp_path else '\n')
+    assert blocker.read_text() == 'x'

@@ -557,3 +557,71 @@ def test_cli_runs_as_a_script(model_files, scene_files, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert cv2.imread(str(out / 'cutout' / 'photo.png'),
                       cv2.IMREAD_UNCHANGED).shape == (45, 70, 4)
+
+
+@pytest.mark.parametrize('h,w', [(9, 12), (16, 40), (40, 1)])
+def test_inferencer_mattes_images_of_16_px_or_less(inferencer, tmp_path, h,
+                                                   w):
+    """A side of 16 px or less cannot be reflect-padded to 32 (torch:
+    'Padding size should be less than the corresponding input dimension');
+    such images are edge-replicated first and the alpha cropped back."""
+    image, _, _ = make_scene(h, w)
+    trimap = np.full((h, w), 128, np.uint8)
+    trimap[:, :w // 3] = 0
+    trimap[:, w - w // 3:] = 255
+    results, images = inferencer(
+        img=image, trimap=trimap, result_out_dir=str(tmp_path),
+        name='tiny', fg_method='blur')
+    alpha = results['pred_alpha']
+    assert alpha.shape == (h, w) and alpha.dtype == np.uint8
+    assert (alpha[trimap == 0] == 0).all() and (alpha[trimap == 255]
+                                                 == 255).all()
+    assert images['cutout'].shape == (h, w, 4)
+    saved = cv2.imread(str(tmp_path / 'alpha' / 'tiny.png'),
+                       cv2.IMREAD_UNCHANGED)
+    np.testing.assert_array_equal(saved, alpha)
+
+
+def test_inferencer_small_image_padding_keeps_other_sizes(inferencer):
+    """Images the mattor can pad itself reach the model unchanged."""
+    image, _, trimap = make_scene(17, 33)
+    same = inferencer._replicate_small(image, trimap)
+    assert same[0] is image and same[1] is trimap
+    padded = inferencer._replicate_small(image[:16], trimap[:16])
+    assert padded[0].shape == (32, 64, 3) and padded[1].shape == (32, 64)
+    np.testing.assert_array_equal(padded[0][16:], np.repeat(
+        padded[0][15:16], 16, axis=0))
+
+
+def test_cli_checks_out_is_writable_before_the_model(model_files,
+                                                     scene_files, tmp_path,
+                                                     capsys, monkeypatch):
+    """An --out that cannot be written (under a file; in a read-only folder
+    when not root) stops with one error line, exit 2, before the model is
+    built (it used to fail after), and creates nothing."""
+    blocker = tmp_path / 'a_file'
+    blocker.write_text('x')
+    outs = [blocker / 'results']
+    locked = tmp_path / 'locked'
+    locked.mkdir()
+    if os.geteuid() != 0:  # root writes into 0o500 folders
+        locked.chmod(0o500)
+        outs += [locked / 'results', locked]
+    cli = load_cli()
+    monkeypatch.setattr(
+        'dpt_mm.apis.DPTMattingInferencer',
+        lambda *a, **k: pytest.fail('the model was built'))
+    try:
+        for out in outs:
+            rc = cli.main([
+                *model_files, '--img', scene_files['img'], '--trimap',
+                scene_files['trimap'], '--out',
+                str(out), '--device', 'cpu'
+            ])
+            err = capsys.readouterr().err
+            assert rc == 2, err
+            assert err.startswith(f'error: {out}: --out cannot be written')
+            assert err.count('\n') == 1, err
+        assert os.listdir(locked) == [] and blocker.read_text() == 'x'
+    finally:
+        locked.chmod(0o700)

@@ -14,9 +14,16 @@ Predictions are masked by the trimap before scoring (0 on trimap 0, 255 on
 trimap 255: the DIM protocol) unless ``--trimap-masking none`` (score as
 given, as the MATLAB functions do) or ``check`` (refuse unmasked files).
 
-Exit status: 0 when at least one image was evaluated (and, with
-``--strict``, nothing was missing, extra or failed), 1 otherwise, 2 on bad
-arguments.
+By default the evaluation is strict: every ground-truth image must have a
+prediction that scores, else the tool names what is missing or failed,
+prints no mean and exits with 1 (a mean over a subset is not comparable
+with one over the full set). ``--allow-missing`` scores what there is and
+prints the mean of those; every mean is printed with its image count.
+
+Exit status: 0 when every ground-truth image was evaluated (with
+``--allow-missing``: at least one; with ``--strict``: also no extra
+prediction or ignored file), 1 otherwise, 2 on bad arguments (including a
+``--json`` path that cannot be written, found before any scoring).
 
 Example::
 
@@ -68,9 +75,15 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='apply (default): set predictions to 0/255 on the trimap\'s '
         'bg/fg; check: fail on unmasked predictions; none: score as given')
     parser.add_argument(
+        '--allow-missing',
+        action='store_true',
+        help='score the images that have a valid prediction and give the '
+        'mean of those (default: fail when any prediction is missing or '
+        'fails)')
+    parser.add_argument(
         '--strict',
         action='store_true',
-        help='exit with 1 when any file is missing, extra or failed')
+        help='also exit with 1 on extra predictions or ignored files')
     parser.add_argument(
         '--no-table', action='store_true', help='do not print per-image rows')
     parser.add_argument(
@@ -231,17 +244,24 @@ def run_all(jobs, metrics: Sequence[str], masking: str, workers: int,
 
 
 def format_table(per_image: Dict[str, dict],
-                 mean: Dict[str, float],
+                 mean: Optional[Dict[str, float]],
                  metrics: Sequence[str],
-                 rows: bool = True) -> str:
-    """Plain-text table of per-image values (optional) and their mean."""
+                 rows: bool = True,
+                 expected: Optional[int] = None) -> str:
+    """Plain-text table of per-image values (optional) and their mean.
+
+    The mean row says how many images it averages (``of EXPECTED`` when
+    given); ``mean=None`` leaves it out.
+    """
     fmt = {
         'SAD': '{:10.4f}',
         'MSE': '{:10.6f}',
         'Grad': '{:10.4f}',
         'Conn': '{:10.4f}'
     }
-    width = max([len('mean')] + [len(n) for n in per_image]) if rows else 4
+    label = f'mean ({len(per_image)}' + (
+        f' of {expected}' if expected is not None else '') + ' images)'
+    width = max([len(label)] + ([len(n) for n in per_image] if rows else []))
     head = 'image'.ljust(width) + ''.join(m.rjust(11) for m in metrics)
     lines = [head, '-' * len(head)]
     if rows:
@@ -250,8 +270,10 @@ def format_table(per_image: Dict[str, dict],
                 name.ljust(width) + ''.join(' ' + fmt[m].format(values[m])
                                             for m in metrics))
         lines.append('-' * len(head))
-    lines.append('mean'.ljust(width) + ''.join(' ' + fmt[m].format(mean[m])
-                                               for m in metrics))
+    if mean is None:
+        return '\n'.join(lines)
+    lines.append(label.ljust(width) + ''.join(' ' + fmt[m].format(mean[m])
+                                              for m in metrics))
     lines.append('(SAD, Grad, Conn divided by 1000; MSE raw -- papers print '
                  'MSE x 1e3)')
     return '\n'.join(lines)
@@ -271,6 +293,12 @@ def write_json_atomic(path: str, payload: dict) -> None:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the tool; returns the exit status."""
     args = parse_args(argv)
+    if args.json:
+        from dpt_mm.utils.io import writable_path_error
+        problem = writable_path_error(args.json)
+        if problem:  # found now, not after all the scoring
+            print(f'error: {args.json}: --json {problem}', file=sys.stderr)
+            return 2
     try:
         jobs, problems = pair_files(args.pred, args.alpha, args.trimap)
     except ValueError as err:
@@ -304,12 +332,31 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             file=sys.stderr)
         return 1
 
+    expected = len(
+        set(osp.splitext(n)[0] for key in ('missing_pred', 'missing_alpha',
+                                            'missing_trimap')
+            for n in problems[key]) | set(osp.splitext(j[0])[0]
+                                          for j in jobs))
+    unscored = expected - len(per_image)
     mean = {
         m: float(np.mean([v[m] for v in per_image.values()]))
         for m in args.metrics
     }
-    print(format_table(per_image, mean, args.metrics, not args.no_table))
-    print(f'{len(per_image)} evaluated, {len(failed)} failed, '
+    if unscored and not args.allow_missing:
+        print(format_table(per_image, None, args.metrics, not args.no_table))
+        no_gt = len(problems['missing_alpha']) + len(
+            problems['missing_trimap'])
+        print(
+            f'error: {unscored} of {expected} ground-truth images have no '
+            f'score ({len(problems["missing_pred"])} predictions missing, '
+            f'{no_gt} without alpha or trimap, {len(failed)} failed); no mean over '
+            'a partial set (--allow-missing gives the mean of the '
+            f'{len(per_image)} scored)',
+            file=sys.stderr)
+        return 1
+    print(format_table(per_image, mean, args.metrics, not args.no_table,
+                       expected))
+    print(f'{len(per_image)} of {expected} evaluated, {len(failed)} failed, '
           f'{len(problems["missing_pred"])} predictions missing, '
           f'{len(problems["extra_pred"])} extra')
     if args.json:
@@ -317,13 +364,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             per_image=per_image,
             mean=mean,
             num_images=len(per_image),
+            num_expected=expected,
             failed=failed,
             warnings=warnings,
             trimap_masking=args.trimap_masking,
             **problems)
         write_json_atomic(args.json, payload)
         print(f'results written to {args.json}')
-    if args.strict and (failed or any(problems.values())):
+    if args.strict and (problems['extra_pred'] or problems['ignored']):
         return 1
     return 0
 

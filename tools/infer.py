@@ -105,6 +105,11 @@ def main(argv: Optional[List[str]] = None) -> int:
             f'error: {args.out}: --out must be a folder, but this is an '
             'existing file', file=sys.stderr)
         return 2
+    from dpt_mm.utils.io import writable_path_error
+    problem = writable_path_error(args.out, folder=True)
+    if problem:  # found now, not after the model was built
+        print(f'error: {args.out}: --out {problem}', file=sys.stderr)
+        return 2
 
     try:
         inferencer = DPTMattingInferencer(args.config, args.checkpoint,

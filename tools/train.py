@@ -5,6 +5,10 @@ Follows MMEngine's tool conventions: ``python tools/train.py CONFIG
 [--cfg-options k=v ...] [--launcher none|pytorch|slurm|mpi]``.
 Multi-GPU / multi-node training is PyTorch DDP through MMEngine's launcher
 (see ``tools/dist_train.sh`` and ``tools/slurm_train.sh``).
+
+A data root without a readable image and a checkpoint that is missing or
+refused (not a checkpoint, or a type outside the weights-only allow-list)
+stop the run with one ``error: PATH: problem`` line and exit status 2.
 """
 import argparse
 import os
@@ -17,7 +21,12 @@ from mmengine.runner import Runner
 # make the checkout importable when dpt_mm is not installed
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+from dpt_mm.datasets.unlabeled_dataset import DataRootError  # noqa: E402
 from dpt_mm.utils.dist import prepare_cpu_distributed  # noqa: E402
+from dpt_mm.utils.io import CheckpointError  # noqa: E402
+
+#: errors in the user's input, reported in one line (exit status 2)
+USER_ERRORS = (CheckpointError, DataRootError)
 
 
 def parse_args() -> argparse.Namespace:
@@ -95,14 +104,30 @@ def build_config(args: argparse.Namespace) -> Config:
     return cfg
 
 
-def main() -> None:
-    """Build the runner and train."""
+def user_error_message(err: BaseException) -> str:
+    """The message of ``err`` as raised, without the registry's prefix.
+
+    MMEngine's registry re-raises a build error as ``type(err)('class `X`
+    in FILE: ...')``; the innermost error of the chain names the file.
+    """
+    while isinstance(err.__context__, USER_ERRORS):
+        err = err.__context__
+    return str(err)
+
+
+def main() -> int:
+    """Build the runner and train; return the exit status."""
     args = parse_args()
     cfg = build_config(args)
     prepare_cpu_distributed(cfg)
-    runner = Runner.from_cfg(cfg)
-    runner.train()
+    try:
+        runner = Runner.from_cfg(cfg)
+        runner.train()
+    except USER_ERRORS as err:
+        print(f'error: {user_error_message(err)}', file=sys.stderr)
+        return 2
+    return 0
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

@@ -6,8 +6,12 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3),
+    # MMEngine's CheckpointHook with save-then-rotate order and clean-up
+    # of interrupted saves (dpt_mm/engine/checkpoint_hook.py)
+    checkpoint=dict(type='SafeCheckpointHook', interval=1, max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # generator states in checkpoints for an exact --resume; logs threads
+    random_state=dict(type='RandomStateHook'),
 )
 
 env_cfg = dict(

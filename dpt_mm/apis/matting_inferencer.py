@@ -263,9 +263,10 @@ class DPTMattingInferencer(BaseMMagicInferencer):
             tri = check_trimap(guide_map, image.shape, guide_name,
                                trimap_threshold)
 
+        model_image, model_tri = self._replicate_small(image, tri)
         results = dict()
-        results.update(self._load_entry('merged', image, img_path))
-        results.update(self._load_entry('trimap', tri, guide_path))
+        results.update(self._load_entry('merged', model_image, img_path))
+        results.update(self._load_entry('trimap', model_tri, guide_path))
         packed = self.pipeline(results)
         return dict(
             inputs=[packed['inputs']],
@@ -274,6 +275,32 @@ class DPTMattingInferencer(BaseMMagicInferencer):
             trimaps=[tri],
             names=[name or result_name(img_path)],
             from_mask=[mask is not None])
+
+    def _replicate_small(self, image: np.ndarray,
+                         tri: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """Edge-replicate an image too small for the mattor's padding.
+
+        mmagic pads inputs to ``size_divisor`` with ``resize_mode``; torch's
+        ``reflect`` padding needs the padding to be smaller than the side
+        (a side of 16 px or less cannot be reflected up to 32). Such images
+        and their trimaps are first replicate-padded to the next multiple
+        (bottom / right, as mmagic pads); :meth:`forward` crops back.
+
+        Returns:
+            tuple: The image and trimap the model gets (unchanged when the
+            mattor's own padding works).
+        """
+        test_cfg = getattr(self.model, 'test_cfg', None) or {}
+        divisor = int(test_cfg.get('size_divisor', 1) or 1)
+        if test_cfg.get('resize_method') != 'pad' or test_cfg.get(
+                'resize_mode', 'reflect') != 'reflect' or divisor <= 1:
+            return image, tri
+        h, w = image.shape[:2]
+        pad_h, pad_w = -h % divisor, -w % divisor
+        if pad_h < h and pad_w < w:
+            return image, tri
+        return (np.pad(image, ((0, pad_h), (0, pad_w), (0, 0)), mode='edge'),
+                np.pad(tri, ((0, pad_h), (0, pad_w)), mode='edge'))
 
     def forward(self, inputs: Dict) -> List[DataSample]:
         """Run the mattor in predict mode (pads, predicts, crops back).
@@ -293,6 +320,10 @@ class DPTMattingInferencer(BaseMMagicInferencer):
         for pred, image, tri, name, from_mask in zip(
                 preds, inputs['images'], inputs['trimaps'], inputs['names'],
                 inputs['from_mask']):
+            h, w = image.shape[:2]
+            if tuple(pred.output.pred_alpha.shape[-2:]) != (h, w):
+                # crop what _replicate_small added
+                pred.output.pred_alpha = pred.output.pred_alpha[..., :h, :w]
             pred.set_metainfo(
                 dict(
                     input_image=image,

@@ -26,6 +26,18 @@ from dpt_mm.registry import DATASETS, HOOKS
 from dpt_mm.utils.io import atomic_write
 from .transforms.loading import UnreadableImageError
 
+
+class DataRootError(ValueError):
+    """A dataset's image folder or list file yields no usable image.
+
+    The message starts with the folder / file concerned, so that tools can
+    print it as one ``error: PATH: problem`` line.
+    """
+
+
+class DataRootNotFoundError(DataRootError, FileNotFoundError):
+    """A dataset's image folder or list file does not exist."""
+
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
 _CACHE_VERSION = 1
 # directories modified this close to the scan are not trusted by the cache:
@@ -169,17 +181,17 @@ class UnlabeledImageDataset(BaseDataset):
             rel_paths = self._scan_with_cache(base)
         if not rel_paths:
             where = self.ann_file or base
-            raise ValueError(
-                f'{type(self).__name__}: no image found in {where!r} '
-                f'(extensions {self.extensions})')
+            raise DataRootError(
+                f'{where}: no image found (extensions '
+                f'{", ".join(self.extensions)}; {type(self).__name__})')
         return [dict(fg_path=osp.join(base, p)) for p in rel_paths]
 
     def _read_list_file(self) -> Tuple[List[str], str]:
         """Parse ``ann_file``; return relative paths and their base folder."""
         if not osp.isfile(self.ann_file):
-            raise FileNotFoundError(
-                f'{type(self).__name__}: list file {self.ann_file!r} does '
-                'not exist')
+            raise DataRootNotFoundError(
+                f'{self.ann_file}: list file does not exist '
+                f'({type(self).__name__})')
         paths = []
         with open(self.ann_file, encoding='utf-8') as f:
             for line in f:
@@ -207,8 +219,9 @@ class UnlabeledImageDataset(BaseDataset):
     def _scan_with_cache(self, root: str) -> List[str]:
         """Scan ``root`` for images, re-using a still valid cache."""
         if not osp.isdir(root):
-            raise FileNotFoundError(
-                f'{type(self).__name__}: image folder {root!r} does not exist')
+            raise DataRootNotFoundError(
+                f'{root}: image folder does not exist '
+                f'({type(self).__name__})')
         cache_file = self._cache_file(root)
         if self.use_scan_cache:
             cached = self._read_cache(cache_file, root)
@@ -324,9 +337,9 @@ class UnlabeledImageDataset(BaseDataset):
                 errors.append(f'{path}: not a decodable image')
             except Exception as err:
                 errors.append(f'{path}: {type(err).__name__}: {err}')
-        raise ValueError(
-            f'{type(self).__name__}: no readable image among the first '
-            f'{len(errors)} of {n} files (root {self.img_root!r}); e.g. ' +
+        raise DataRootError(
+            f'{self.img_root}: no readable image among the first '
+            f'{len(errors)} of {n} files ({type(self).__name__}); e.g. ' +
             '; '.join(errors[:3]))
 
     # ----------------------------------------------------------- sampling

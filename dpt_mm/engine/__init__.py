@@ -1,8 +1,10 @@
+from .checkpoint_hook import SafeCheckpointHook
 from .hooks import DumpMetricsHook, SaveAlphaHook
 from .optim_wrapper import AdaptiveGradClipOptimWrapper
+from .random_state_hook import RandomStateHook
 from .stream_hooks import ShardStreamHook
 
 __all__ = [
-    'AdaptiveGradClipOptimWrapper', 'DumpMetricsHook', 'SaveAlphaHook',
-    'ShardStreamHook'
+    'AdaptiveGradClipOptimWrapper', 'DumpMetricsHook', 'RandomStateHook',
+    'SafeCheckpointHook', 'SaveAlphaHook', 'ShardStreamHook'
 ]

@@ -12,6 +12,7 @@ from typing import Union
 
 from mmengine.fileio.backends import LocalBackend
 
+from .fault import fault_armed, fault_point
 from .io import atomic_write
 
 _ORIGINAL_PUT = LocalBackend.put
@@ -24,7 +25,15 @@ def _atomic_put(self: LocalBackend, obj: bytes, filepath: Union[str,
 
     def _write(tmp: str) -> None:
         with open(tmp, 'wb') as f:
-            f.write(obj)
+            if fault_armed('write'):  # die with half of the bytes written
+                view = memoryview(obj)
+                f.write(view[:len(view) // 2])
+                f.flush()
+                fault_point('write', str(filepath))
+                obj_rest = view[len(view) // 2:]
+                f.write(obj_rest)
+            else:
+                f.write(obj)
 
     atomic_write(str(filepath), _write)
 

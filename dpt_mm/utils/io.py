@@ -14,6 +14,7 @@ that load a user's checkpoint (``tools/test.py``, ``tools/infer.py``).
 """
 import os
 import os.path as osp
+import re
 import tempfile
 import zipfile
 from collections import OrderedDict
@@ -22,6 +23,8 @@ from typing import Callable, Dict, List, Mapping, Optional
 import cv2
 import numpy as np
 import torch
+
+from .fault import fault_point
 
 
 def current_umask() -> int:
@@ -61,11 +64,50 @@ def atomic_write(path: str, write: Callable[[str], None]) -> None:
             # through the open descriptor: a umask like 0o277 still works
             os.fchmod(f.fileno(), 0o666 & ~current_umask())
             os.fsync(f.fileno())
+        fault_point('rename', path)
         os.replace(tmp, path)
     except BaseException:
         if osp.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def writable_path_error(path: str, folder: bool = False) -> Optional[str]:
+    """Why ``path`` cannot be written, checked without creating anything.
+
+    For a file, its folder must be creatable / writable and ``path`` must
+    not be a folder; for a folder (``folder=True``), ``path`` must not be a
+    file and the folder or its nearest existing parent must be writable.
+    Writability is probed with an unnamed temporary file (``O_TMPFILE``
+    where available), so read-only file systems and ACLs are caught too.
+
+    Args:
+        path (str): File or folder to be written later.
+        folder (bool): Whether ``path`` is an output folder. Defaults to
+            False.
+
+    Returns:
+        str or None: e.g. ``'cannot be written (Permission denied)'``;
+        None when writing should work.
+    """
+    path = osp.abspath(path)
+    if folder and osp.exists(path) and not osp.isdir(path):
+        return 'is an existing file, not a folder'
+    if not folder and osp.isdir(path):
+        return 'is a folder, not a file'
+    parent = path if folder else osp.dirname(path)
+    while not osp.exists(parent):
+        parent = osp.dirname(parent)
+    if not osp.isdir(parent):
+        return f'cannot be written ({parent} is a file, not a folder)'
+    try:
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError as err:
+        return f'cannot be written ({err.strerror or err})'
+    if not folder and osp.exists(path) and not os.access(path, os.W_OK):
+        return 'cannot be written (Permission denied)'
+    return None
 
 
 def atomic_imwrite(img: np.ndarray, path: str) -> None:
@@ -99,6 +141,10 @@ class CheckpointError(ValueError):
     """A checkpoint file cannot be read, or does not fit the model."""
 
 
+class CheckpointNotFoundError(CheckpointError, FileNotFoundError):
+    """A checkpoint file does not exist."""
+
+
 def _looks_like_torch_file(path: str) -> Optional[str]:
     """Why ``path`` cannot be a ``torch.save`` file, or None if it may be."""
     with open(path, 'rb') as f:
@@ -110,17 +156,51 @@ def _looks_like_torch_file(path: str) -> Optional[str]:
     return 'neither a zip archive nor a pickle stream, as torch.save writes'
 
 
+def _refusal_reason(text: str) -> Optional[str]:
+    """The reason of a weights-only refusal, without torch's advice.
+
+    torch's message wraps the reason (e.g. ``Trying to load unsupported
+    GLOBAL posix.system whose module posix is blocked.`` or, in other
+    versions, ``WeightsUnpickler error: Unsupported global: GLOBAL
+    posix.system ...``) in advice to set ``weights_only=False`` or to
+    allow-list the global, which for a refused file is the wrong advice.
+
+    Returns:
+        str or None: The reason sentences; None if ``text`` is not a
+        weights-only refusal.
+    """
+    if 'Weights only load failed' not in text and \
+            'WeightsUnpickler error' not in text:
+        return None
+    advice = ('weights_only', 'Weights only load failed', 'trusted source',
+              'Check the documentation', 'add_safe_globals', 'safe_globals(',
+              'allowlist', 'two options', 'do those steps only')
+    kept = []
+    for para in re.split(r'\n\s*\n', text):
+        para = ' '.join(para.split())
+        if 'WeightsUnpickler error:' in para:
+            para = para.split('WeightsUnpickler error:', 1)[1].strip()
+        sentences = re.split(r'(?<=[.!?])\s+', para)
+        kept += [
+            s for s in sentences
+            if s and not any(word in s for word in advice)
+            and not re.match(r'^\(?\d\)', s)
+        ]
+    return ' '.join(kept) or 'a type outside the allow-list'
+
+
 def _short_reason(err: BaseException, limit: int = 200) -> str:
-    """One line about a failed ``torch.load``, without its long advice."""
+    """One line about a failed ``torch.load``, without its long advice.
+
+    A weights-only refusal keeps its whole reason (no length limit); other
+    errors give their first line, cut at ``limit`` characters.
+    """
     text = str(err).strip()
+    refused = _refusal_reason(text)
+    if refused is not None:
+        return f'weights-only loading refused it: {refused}'
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    marker = 'WeightsUnpickler error:'
-    picked = next((line for line in lines if marker in line), None)
-    if picked is not None:
-        text = ('weights-only loading refused it: ' +
-                picked.split(marker, 1)[1].strip())
-    elif lines:
-        text = lines[0]
+    text = lines[0] if lines else ''
     if len(text) > limit:
         text = text[:limit - 3] + '...'
     return f'{type(err).__name__}: {text}' if text else type(err).__name__
@@ -148,8 +228,8 @@ def checkpoint_load_error(path: str, err: BaseException) -> str:
     return reason or _short_reason(err)
 
 
-def read_checkpoint(path: str) -> dict:
-    """Load a checkpoint file onto the CPU, with a clear error if it is none.
+def read_checkpoint(path: str, map_location='cpu') -> dict:
+    """Load a checkpoint file, with a clear error if it is none.
 
     Loading is ``torch.load(..., weights_only=True)`` with dpt-mm's
     allow-list (:func:`dpt_mm.utils.register_safe_globals`), as MMEngine's
@@ -157,22 +237,25 @@ def read_checkpoint(path: str) -> dict:
 
     Args:
         path (str): Checkpoint file.
+        map_location: As for ``torch.load``. Defaults to ``'cpu'``.
 
     Returns:
         dict: The loaded checkpoint (``state_dict`` / ``meta`` / ... for
         MMEngine checkpoints, or a bare state dict).
 
     Raises:
-        FileNotFoundError: ``path`` is not a file.
+        CheckpointNotFoundError: ``path`` is not a file (a
+            ``FileNotFoundError``).
         CheckpointError: The file is not a readable PyTorch checkpoint
             (message ``'PATH: not a readable PyTorch checkpoint (...)'``).
     """
     if not osp.isfile(path):
-        raise FileNotFoundError(f'{path}: checkpoint not found')
+        raise CheckpointNotFoundError(f'{path}: checkpoint not found')
     from .safe_load import register_safe_globals
     register_safe_globals()
     try:
-        checkpoint = torch.load(path, map_location='cpu', weights_only=True)
+        checkpoint = torch.load(
+            path, map_location=map_location, weights_only=True)
     except Exception as err:  # noqa: BLE001 - re-raised with the file name
         reason = checkpoint_load_error(path, err)
         raise CheckpointError(

@@ -67,3 +67,27 @@ def register_safe_globals() -> None:
     if add is None:  # torch < 2.4 loads without weights_only by default
         return
     add(safe_globals())
+
+
+def _load_from_local(filename: str, map_location=None) -> dict:
+    """MMEngine's local checkpoint loader, with dpt-mm's clear errors."""
+    import os.path as osp
+
+    from .io import read_checkpoint
+    return read_checkpoint(osp.expanduser(filename), map_location)
+
+
+def register_checkpoint_loader() -> None:
+    """Make MMEngine's runner load local checkpoints with
+    :func:`dpt_mm.utils.io.read_checkpoint` (idempotent).
+
+    Loading is the same weights-only ``torch.load``; failures become a
+    :class:`~dpt_mm.utils.io.CheckpointError` that names the file and the
+    reason (e.g. the refused ``GLOBAL posix.system``) instead of torch's
+    advice to turn safe loading off, and a missing file a
+    ``CheckpointNotFoundError`` (a ``FileNotFoundError``, as MMEngine's
+    loader raises).
+    """
+    from mmengine.runner.checkpoint import CheckpointLoader
+    CheckpointLoader.register_scheme(
+        prefixes='', loader=_load_from_local, force=True)
