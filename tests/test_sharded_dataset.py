@@ -424,7 +424,6 @@ train_pipeline = [
     dict(t, crop_size=(size, size)) if 'crop_size' in t else t
     for t in _base_.train_pipeline
 ]
-model = dict(backbone=dict(img_size=size))
 train_dataloader = dict(
     batch_size=2, num_workers=0, persistent_workers=False, sampler=None,
     dataset=dict(

@@ -24,7 +24,15 @@ import cv2
 import numpy as np
 import torch
 
-from .fault import fault_point
+try:
+    from .fault import fault_point
+except ImportError:  # loaded by file path by a light tool (folder2shards.py)
+    import importlib.util as _ilu
+    _spec = _ilu.spec_from_file_location(
+        '_dpt_mm_fault', os.path.join(os.path.dirname(__file__), 'fault.py'))
+    _fault = _ilu.module_from_spec(_spec)
+    _spec.loader.exec_module(_fault)
+    fault_point = _fault.fault_point
 
 
 def current_umask() -> int:

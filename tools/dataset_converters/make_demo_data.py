@@ -609,13 +609,15 @@ def make_demo_data(out: str,
         num_bg (int): COCO stand-in backgrounds (each split).
         size (int): Typical foreground side length.
         num_heldout (int): Held-out test foregrounds.
-        num_scarce (int): Foregrounds of the scarce-label training set.
+        num_scarce (int): Foregrounds of the scarce-label training set (at
+            most ``num_train``).
         skip_existing (bool): Return at once if ``out`` holds a stamp of the
             same arguments.
 
     Returns:
         dict[str, int]: Counts of what was written (empty when skipped).
     """
+    num_scarce = min(num_scarce, num_train)  # a subset of the training set
     args = dict(
         version=VERSION,
         seed=seed,
@@ -631,9 +633,6 @@ def make_demo_data(out: str,
     for key, val in args.items():
         if key != 'seed' and val < 1:
             raise ValueError(f'{key} must be >= 1, got {val}')
-    if num_scarce > num_train:
-        raise ValueError(f'num_scarce ({num_scarce}) must not exceed '
-                         f'num_train ({num_train})')
     stamp_path = osp.join(out, '.demo_stamp')
     if skip_existing and osp.isfile(stamp_path):
         with open(stamp_path) as f:

@@ -148,7 +148,7 @@ def pretrain_config(p, work_dir: str):
     for b in budgets:
         interval = math.gcd(interval, b)
     cfg.default_hooks.checkpoint = dict(
-        type='CheckpointHook',
+        type='SafeCheckpointHook',
         by_epoch=False,
         interval=interval,
         max_keep_ckpts=-1)
@@ -278,7 +278,7 @@ def finetune_config(p, job: dict, work_dir: str, load_from: Optional[str]):
             end=max(n, warm + 1)),
     ]
     cfg.default_hooks.checkpoint = dict(
-        type='CheckpointHook', by_epoch=False, interval=n, max_keep_ckpts=1)
+        type='SafeCheckpointHook', by_epoch=False, interval=n, max_keep_ckpts=1)
     cfg.default_hooks.logger = dict(
         type='LoggerHook', interval=max(1, n // 6))
     cfg.randomness = dict(seed=job['seed'], deterministic=False)
