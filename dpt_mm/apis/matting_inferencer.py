@@ -9,6 +9,7 @@ estimation, RGBA cut-outs, composites and atomic output files.
 """
 import copy
 import os.path as osp
+import sys
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -139,6 +140,7 @@ class DPTMattingInferencer(BaseMMagicInferencer):
         if ckpt:
             # CheckpointError (a ValueError) for a file that is no checkpoint
             state_dict = checkpoint_state_dict(read_checkpoint(ckpt))
+            state_dict = self._from_released(ckpt, state_dict)
             mismatch = state_dict_mismatch(state_dict, model.state_dict())
             if mismatch:
                 raise RuntimeError(f'{ckpt}: checkpoint does not match the '
@@ -148,6 +150,28 @@ class DPTMattingInferencer(BaseMMagicInferencer):
         model.to(device)
         model.eval()
         return model
+
+    @staticmethod
+    def _from_released(ckpt: str, state_dict: Dict) -> Dict:
+        """Convert an official release (e.g. the DPT authors' MatteFormer)
+        on the fly, with a one-line notice; dpt-mm weights pass unchanged.
+
+        Raises:
+            RuntimeError: An official layout that has no converter.
+        """
+        from dpt_mm.models.converters.released import (
+            SOURCES, ReleasedCheckpointError, convert_released, detect_layout)
+        layout = detect_layout(state_dict)
+        if layout not in SOURCES:
+            return state_dict  # dpt-mm keys, or left to the mismatch check
+        try:
+            converted, _ = convert_released(state_dict)
+        except (ReleasedCheckpointError, KeyError, ValueError) as err:
+            reason = err.args[0] if err.args else err
+            raise RuntimeError(f'{ckpt}: {reason}') from err
+        print(f'note: {ckpt}: {SOURCES[layout]}, converted to dpt-mm keys '
+              'on the fly', file=sys.stderr)
+        return converted
 
     def _init_pipeline(self, cfg: ConfigType) -> Compose:
         """The config's test pipeline without loading and ground-truth steps.
