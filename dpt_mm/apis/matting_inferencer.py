@@ -29,6 +29,7 @@ from .image_io import (MattingInputError, atomic_write_image, output_paths,
                        read_gray_map, read_image, result_name)
 from .matting_ops import (check_size, check_trimap, composite,
                           estimate_foreground, make_cutout, trimap_from_mask)
+from .tiling import tiled_forward_test
 
 ArrayOrPath = Union[str, np.ndarray]
 
@@ -106,7 +107,7 @@ class DPTMattingInferencer(BaseMMagicInferencer):
             'img', 'trimap', 'mask', 'band', 'mask_threshold',
             'trimap_threshold', 'name'
         ],
-        forward=[],
+        forward=['tile', 'tile_overlap', 'bf16'],
         visualize=['result_out_dir', 'bg', 'fg_method'],
         postprocess=['get_datasample'])
 
@@ -299,11 +300,24 @@ class DPTMattingInferencer(BaseMMagicInferencer):
             names=[name or result_name(img_path)],
             from_mask=[mask is not None])
 
-    def forward(self, inputs: Dict) -> List[DataSample]:
+    def forward(self,
+                inputs: Dict,
+                tile: int = 0,
+                tile_overlap: int = 64,
+                bf16: bool = False) -> List[DataSample]:
         """Run the mattor in predict mode (pads, predicts, crops back).
 
         Args:
             inputs (dict): Output of :meth:`preprocess`.
+            tile (int): When > 0 and the image is larger, predict the
+                unknown region in overlapping tiles of at most
+                ``tile`` x ``tile`` pixels (bounded memory, see
+                :mod:`dpt_mm.apis.tiling`). Defaults to 0 (whole image).
+            tile_overlap (int): Overlap of the tiles and context around the
+                unknown region, in pixels. Defaults to 64.
+            bf16 (bool): Run the mattor under bfloat16 autocast (faster on
+                CPUs with AVX512-BF16 / AMX and on recent GPUs; alphas
+                differ by about 1e-2). Defaults to False.
 
         Returns:
             list[DataSample]: One sample per image with ``output.pred_alpha``
@@ -312,8 +326,23 @@ class DPTMattingInferencer(BaseMMagicInferencer):
         batch = self.model.data_preprocessor(
             dict(inputs=inputs['inputs'], data_samples=inputs['data_samples']),
             False)
+        # BaseMattor.forward(mode='predict') step by step, so that only the
+        # network runs under autocast and tiles can replace the one pass
+        device = next(self.model.parameters()).device.type
         with torch.no_grad():
-            preds = self.model(mode='predict', **batch)
+            with torch.autocast(
+                    device, dtype=torch.bfloat16, enabled=bf16):
+                if tile > 0 and max(batch['inputs'].shape[-2:]) > tile:
+                    alpha = tiled_forward_test(self.model, batch['inputs'],
+                                               inputs['trimaps'][0], tile,
+                                               tile_overlap)
+                else:
+                    alpha = self.model._forward_test(
+                        self.model.resize_inputs(batch['inputs']))
+            preds = self.model.postprocess(alpha.float(),
+                                           batch['data_samples'])
+            preds = self.model.convert_to_datasample(preds,
+                                                     batch['data_samples'])
         for pred, image, tri, name, from_mask in zip(
                 preds, inputs['images'], inputs['trimaps'], inputs['names'],
                 inputs['from_mask']):
