@@ -1,3 +1,3 @@
-from .hooks import DumpMetricsHook, SaveAlphaHook
+from .hooks import DumpMetricsHook, SaveAlphaHook, TerminalProgressHook
 
-__all__ = ['DumpMetricsHook', 'SaveAlphaHook']
+__all__ = ['DumpMetricsHook', 'SaveAlphaHook', 'TerminalProgressHook']
