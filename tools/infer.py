@@ -85,8 +85,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--bf16',
         action='store_true',
-        help='bfloat16 autocast (CPU with AVX512-BF16 / AMX, or GPU): about '
-        '2x faster, alpha within ~1e-2; see docs/inference.md')
+        help='bfloat16 autocast (alpha within ~1e-2): for GPUs and CPUs '
+        'with AMX; slower than float32 on plain AVX512 CPUs, see '
+        'docs/inference.md')
     parser.add_argument(
         '--keep-going',
         action='store_true',

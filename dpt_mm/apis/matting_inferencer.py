@@ -315,9 +315,10 @@ class DPTMattingInferencer(BaseMMagicInferencer):
                 :mod:`dpt_mm.apis.tiling`). Defaults to 0 (whole image).
             tile_overlap (int): Overlap of the tiles and context around the
                 unknown region, in pixels. Defaults to 64.
-            bf16 (bool): Run the mattor under bfloat16 autocast (faster on
-                CPUs with AVX512-BF16 / AMX and on recent GPUs; alphas
-                differ by about 1e-2). Defaults to False.
+            bf16 (bool): Run the mattor under bfloat16 autocast (alphas
+                differ by about 1e-2; worth it on GPUs and AMX CPUs, slower
+                than float32 on the AVX512 CPU of docs/inference.md).
+                Defaults to False.
 
         Returns:
             list[DataSample]: One sample per image with ``output.pred_alpha``
