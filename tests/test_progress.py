@@ -36,3 +36,16 @@ def test_training_shows_iterations_loss_and_time_left(tmp_path, capsys):
 def test_off_draws_nothing(tmp_path, capsys):
     _toy_runner(tmp_path, False).train()
     assert 'train:' not in capsys.readouterr().err
+
+
+def test_test_loop_length_of_mmengine_and_mmagic_loops():
+    from dpt_mm.engine import TerminalProgressHook
+
+    class One:
+        dataloader = [0] * 5
+
+    class Multi:
+        dataloaders = [[0] * 3, [0] * 4]
+
+    assert TerminalProgressHook._loop_len(One()) == 5
+    assert TerminalProgressHook._loop_len(Multi()) == 7

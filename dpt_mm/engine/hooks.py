@@ -120,6 +120,19 @@ class TerminalProgressHook(Hook):
             mininterval=self.min_interval,
             leave=True)
 
+    @staticmethod
+    def _loop_len(loop) -> Optional[int]:
+        """Iterations of a val / test loop: mmengine's loops hold one
+        ``dataloader``, mmagic's ``MultiValLoop`` / ``MultiTestLoop`` a list
+        of ``dataloaders``."""
+        loaders = getattr(loop, 'dataloaders', None)
+        if loaders is None:
+            loaders = [getattr(loop, 'dataloader', None)]
+        try:
+            return sum(len(d) for d in loaders)
+        except TypeError:  # a loader without a length
+            return None
+
     def _close(self) -> None:
         if self._bar is not None:
             self._bar.close()
@@ -149,7 +162,7 @@ class TerminalProgressHook(Hook):
     def before_val_epoch(self, runner) -> None:
         """Pause the training bar; open one for validation."""
         self._train_bar, self._bar = self._bar, None
-        self._open(runner, 'val', len(runner.val_dataloader))
+        self._open(runner, 'val', self._loop_len(runner.val_loop))
 
     def after_val_iter(self, runner, batch_idx, data_batch=None,
                        outputs=None) -> None:
@@ -163,7 +176,7 @@ class TerminalProgressHook(Hook):
 
     def before_test_epoch(self, runner) -> None:
         """Open the test bar."""
-        self._open(runner, 'test', len(runner.test_dataloader))
+        self._open(runner, 'test', self._loop_len(runner.test_loop))
 
     def after_test_iter(self, runner, batch_idx, data_batch=None,
                         outputs=None) -> None:
