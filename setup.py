@@ -31,7 +31,11 @@ setup(
     packages=find_packages(exclude=('tests', 'tests.*', 'configs', 'tools')),
     python_requires='>=3.9',
     install_requires=read_requirements('runtime.txt'),
-    extras_require={'tests': read_requirements('tests.txt')},
+    extras_require={
+        'tests':
+        read_requirements('tests.txt') + read_requirements('deploy.txt'),
+        'deploy': read_requirements('deploy.txt'),
+    },
     license='Apache License 2.0',
     zip_safe=False,
 )

@@ -7,7 +7,10 @@ mmagic's own, and reaches mmpretrain's through the ``mmpretrain.`` prefix
 (e.g. ``type='mmpretrain.SwinTransformer'``).
 
 mmagic keeps no inferencer registry, so ``INFERENCERS`` is a child of
-MMEngine's root inferencer registry in the ``mmagic`` scope.
+MMEngine's root inferencer registry in the ``mmagic`` scope. Its one type
+is registered lazily: ``import dpt_mm`` does not import the inferencer
+(its base class pulls in ``mmagic.apis``, several seconds); the first
+``INFERENCERS.get`` / ``build`` imports its module (the location).
 """
 from mmagic.registry import (DATA_SAMPLERS, DATASETS, EVALUATORS, HOOKS,
                              LOG_PROCESSORS, LOOPS, METRICS, MODEL_WRAPPERS,
@@ -21,7 +24,7 @@ INFERENCERS = Registry(
     'inferencer',
     parent=MMENGINE_INFERENCERS,
     scope='mmagic',
-    locations=['dpt_mm.apis'])
+    locations=['dpt_mm.apis.matting_inferencer'])
 
 EVALUATOR = EVALUATORS  # MMEngine's singular spelling
 

@@ -1,7 +1,8 @@
 """Matte your own photos with a trained checkpoint.
 
 ``python tools/infer.py CONFIG CKPT --img IMG_OR_DIR (--trimap TRIMAP_OR_DIR
-| --mask MASK_OR_DIR [--band N]) --out DIR [--bg IMG] [--device cpu|cuda]``
+| --mask MASK_OR_DIR [--band N]) --out DIR [--bg IMG] [--device cpu|cuda]
+[--tile 1024]``
 
 For every image it writes ``DIR/alpha/<name>.png`` (8-bit alpha),
 ``DIR/fg/<name>.png`` (estimated foreground colours), ``DIR/cutout/<name>.png``
@@ -70,10 +71,31 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         default=None,
         help='cpu, cuda or cuda:N (default: cuda if available)')
     parser.add_argument(
+        '--tile',
+        type=int,
+        default=0,
+        help='bounded memory for large photos: predict the unknown region '
+        'in overlapping tiles of at most TILE x TILE px (e.g. 1024; default '
+        '0 = whole image)')
+    parser.add_argument(
+        '--tile-overlap',
+        type=int,
+        default=64,
+        help='with --tile: overlap of neighbouring tiles, px (default 64)')
+    parser.add_argument(
+        '--bf16',
+        action='store_true',
+        help='bfloat16 autocast (alpha within ~1e-2): for GPUs and CPUs '
+        'with AMX; slower than float32 on plain AVX512 CPUs, see '
+        'docs/inference.md')
+    parser.add_argument(
         '--keep-going',
         action='store_true',
         help='report bad images and continue with the others')
     args = parser.parse_args(argv)
+    if args.tile and not 0 <= args.tile_overlap < args.tile:
+        parser.error('--tile-overlap must be >= 0 and < --tile, got '
+                     f'{args.tile_overlap} with --tile {args.tile}')
     if args.trimap_threshold is not None:
         low, high = args.trimap_threshold
         if not 0 <= low < high <= 255:
@@ -131,7 +153,10 @@ def main(argv: Optional[List[str]] = None) -> int:
                 trimap_threshold=args.trimap_threshold,
                 result_out_dir=args.out,
                 bg=bg,
-                fg_method=args.fg_method)
+                fg_method=args.fg_method,
+                tile=args.tile,
+                tile_overlap=args.tile_overlap,
+                bf16=args.bf16)
         except MattingInputError as err:
             if not args.keep_going:
                 print(f'error: {err}', file=sys.stderr)

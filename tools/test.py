@@ -67,6 +67,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
         help='job launcher')
+    parser.add_argument(
+        '--progress',
+        choices=['auto', 'on', 'off'],
+        default='auto',
+        help='progress bar on stderr (iterations done / total, loss, time '
+        'left); auto: when stderr is a terminal')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
@@ -135,6 +141,11 @@ def build_config(args: argparse.Namespace) -> Config:
         hooks.append(dict(type='SaveAlphaHook', out_dir=args.save_alpha))
     if args.out_metrics:
         hooks.append(dict(type='DumpMetricsHook', out_file=args.out_metrics))
+    if args.progress != 'off':
+        hooks.append(
+            dict(
+                type='TerminalProgressHook',
+                enabled=None if args.progress == 'auto' else True))
     cfg.custom_hooks = hooks
     return cfg
 

@@ -57,6 +57,12 @@ def parse_args() -> argparse.Namespace:
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
         help='job launcher')
+    parser.add_argument(
+        '--progress',
+        choices=['auto', 'on', 'off'],
+        default='auto',
+        help='progress bar on stderr (iterations done / total, loss, time '
+        'left); auto: when stderr is a terminal')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
@@ -101,6 +107,12 @@ def build_config(args: argparse.Namespace) -> Config:
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
+    if args.progress != 'off':
+        cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
+            dict(
+                type='TerminalProgressHook',
+                enabled=None if args.progress == 'auto' else True)
+        ]
     return cfg
 
 

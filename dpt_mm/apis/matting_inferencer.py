@@ -9,6 +9,7 @@ estimation, RGBA cut-outs, composites and atomic output files.
 """
 import copy
 import os.path as osp
+import sys
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -28,6 +29,7 @@ from .image_io import (MattingInputError, atomic_write_image, output_paths,
                        read_gray_map, read_image, result_name)
 from .matting_ops import (check_size, check_trimap, composite,
                           estimate_foreground, make_cutout, trimap_from_mask)
+from .tiling import tiled_forward_test
 
 ArrayOrPath = Union[str, np.ndarray]
 
@@ -105,7 +107,7 @@ class DPTMattingInferencer(BaseMMagicInferencer):
             'img', 'trimap', 'mask', 'band', 'mask_threshold',
             'trimap_threshold', 'name'
         ],
-        forward=[],
+        forward=['tile', 'tile_overlap', 'bf16'],
         visualize=['result_out_dir', 'bg', 'fg_method'],
         postprocess=['get_datasample'])
 
@@ -139,6 +141,7 @@ class DPTMattingInferencer(BaseMMagicInferencer):
         if ckpt:
             # CheckpointError (a ValueError) for a file that is no checkpoint
             state_dict = checkpoint_state_dict(read_checkpoint(ckpt))
+            state_dict = self._from_released(ckpt, state_dict)
             mismatch = state_dict_mismatch(state_dict, model.state_dict())
             if mismatch:
                 raise RuntimeError(f'{ckpt}: checkpoint does not match the '
@@ -148,6 +151,28 @@ class DPTMattingInferencer(BaseMMagicInferencer):
         model.to(device)
         model.eval()
         return model
+
+    @staticmethod
+    def _from_released(ckpt: str, state_dict: Dict) -> Dict:
+        """Convert an official release (e.g. the DPT authors' MatteFormer)
+        on the fly, with a one-line notice; dpt-mm weights pass unchanged.
+
+        Raises:
+            RuntimeError: An official layout that has no converter.
+        """
+        from dpt_mm.models.converters.released import (
+            SOURCES, ReleasedCheckpointError, convert_released, detect_layout)
+        layout = detect_layout(state_dict)
+        if layout not in SOURCES:
+            return state_dict  # dpt-mm keys, or left to the mismatch check
+        try:
+            converted, _ = convert_released(state_dict)
+        except (ReleasedCheckpointError, KeyError, ValueError) as err:
+            reason = err.args[0] if err.args else err
+            raise RuntimeError(f'{ckpt}: {reason}') from err
+        print(f'note: {ckpt}: {SOURCES[layout]}, converted to dpt-mm keys '
+              'on the fly', file=sys.stderr)
+        return converted
 
     def _init_pipeline(self, cfg: ConfigType) -> Compose:
         """The config's test pipeline without loading and ground-truth steps.
@@ -302,11 +327,25 @@ class DPTMattingInferencer(BaseMMagicInferencer):
         return (np.pad(image, ((0, pad_h), (0, pad_w), (0, 0)), mode='edge'),
                 np.pad(tri, ((0, pad_h), (0, pad_w)), mode='edge'))
 
-    def forward(self, inputs: Dict) -> List[DataSample]:
+    def forward(self,
+                inputs: Dict,
+                tile: int = 0,
+                tile_overlap: int = 64,
+                bf16: bool = False) -> List[DataSample]:
         """Run the mattor in predict mode (pads, predicts, crops back).
 
         Args:
             inputs (dict): Output of :meth:`preprocess`.
+            tile (int): When > 0 and the image is larger, predict the
+                unknown region in overlapping tiles of at most
+                ``tile`` x ``tile`` pixels (bounded memory, see
+                :mod:`dpt_mm.apis.tiling`). Defaults to 0 (whole image).
+            tile_overlap (int): Overlap of the tiles and context around the
+                unknown region, in pixels. Defaults to 64.
+            bf16 (bool): Run the mattor under bfloat16 autocast (alphas
+                differ by about 1e-2; worth it on GPUs and AMX CPUs, slower
+                than float32 on the AVX512 CPU of docs/inference.md).
+                Defaults to False.
 
         Returns:
             list[DataSample]: One sample per image with ``output.pred_alpha``
@@ -315,8 +354,23 @@ class DPTMattingInferencer(BaseMMagicInferencer):
         batch = self.model.data_preprocessor(
             dict(inputs=inputs['inputs'], data_samples=inputs['data_samples']),
             False)
+        # BaseMattor.forward(mode='predict') step by step, so that only the
+        # network runs under autocast and tiles can replace the one pass
+        device = next(self.model.parameters()).device.type
         with torch.no_grad():
-            preds = self.model(mode='predict', **batch)
+            with torch.autocast(
+                    device, dtype=torch.bfloat16, enabled=bf16):
+                if tile > 0 and max(batch['inputs'].shape[-2:]) > tile:
+                    alpha = tiled_forward_test(self.model, batch['inputs'],
+                                               inputs['trimaps'][0], tile,
+                                               tile_overlap)
+                else:
+                    alpha = self.model._forward_test(
+                        self.model.resize_inputs(batch['inputs']))
+            preds = self.model.postprocess(alpha.float(),
+                                           batch['data_samples'])
+            preds = self.model.convert_to_datasample(preds,
+                                                     batch['data_samples'])
         for pred, image, tri, name, from_mask in zip(
                 preds, inputs['images'], inputs['trimaps'], inputs['names'],
                 inputs['from_mask']):

@@ -1,10 +1,11 @@
 from .checkpoint_hook import SafeCheckpointHook
-from .hooks import DumpMetricsHook, SaveAlphaHook
+from .hooks import DumpMetricsHook, SaveAlphaHook, TerminalProgressHook
 from .optim_wrapper import AdaptiveGradClipOptimWrapper
 from .random_state_hook import RandomStateHook
 from .stream_hooks import ShardStreamHook
 
 __all__ = [
     'AdaptiveGradClipOptimWrapper', 'DumpMetricsHook', 'RandomStateHook',
-    'SafeCheckpointHook', 'SaveAlphaHook', 'ShardStreamHook'
+    'SafeCheckpointHook', 'SaveAlphaHook', 'ShardStreamHook',
+    'TerminalProgressHook'
 ]

@@ -77,3 +77,116 @@ class DumpMetricsHook(Hook):
                 f.write(text)
 
         atomic_write(self.out_file, _write)
+
+
+@HOOKS.register_module()
+class TerminalProgressHook(Hook):
+    """A progress bar on the terminal for training, validation and testing.
+
+    MMEngine's ``LoggerHook`` prints a line every ``interval`` iterations
+    (minutes apart on a CPU); this hook redraws one line on stderr after
+    every iteration: iterations done of the total, the loss, the elapsed
+    time and the time left (tqdm's estimate). Only the main process draws.
+
+    Args:
+        enabled (bool, optional): Draw the bar; None (default) draws it when
+            stderr is a terminal, so logs of batch jobs stay clean.
+        min_interval (float): Least seconds between redraws. Defaults to 0.5.
+    """
+
+    priority = 'VERY_LOW'
+
+    def __init__(self,
+                 enabled: Optional[bool] = None,
+                 min_interval: float = 0.5) -> None:
+        import sys
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.min_interval = min_interval
+        self._bar = None
+        self._train_bar = None
+
+    def _open(self, runner, desc: str, total: int, initial: int = 0) -> None:
+        from mmengine.dist import is_main_process
+        from tqdm import tqdm
+        self._close()
+        if not self.enabled or not is_main_process():
+            return
+        self._bar = tqdm(
+            total=total,
+            initial=initial,
+            desc=desc,
+            unit='it',
+            dynamic_ncols=True,
+            mininterval=self.min_interval,
+            leave=True)
+
+    @staticmethod
+    def _loop_len(loop) -> Optional[int]:
+        """Iterations of a val / test loop: mmengine's loops hold one
+        ``dataloader``, mmagic's ``MultiValLoop`` / ``MultiTestLoop`` a list
+        of ``dataloaders``."""
+        loaders = getattr(loop, 'dataloaders', None)
+        if loaders is None:
+            loaders = [getattr(loop, 'dataloader', None)]
+        try:
+            return sum(len(d) for d in loaders)
+        except TypeError:  # a loader without a length
+            return None
+
+    def _close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+    def _step(self, outputs=None) -> None:
+        if self._bar is None:
+            return
+        self._bar.update(1)
+        if isinstance(outputs, dict) and 'loss' in outputs:
+            loss = outputs['loss']
+            loss = float(loss.item() if hasattr(loss, 'item') else loss)
+            self._bar.set_postfix_str(f'loss {loss:.4f}', refresh=False)
+
+    def before_train(self, runner) -> None:
+        """Open the training bar (resumed runs start at the resumed iter)."""
+        self._open(runner, 'train', runner.max_iters, runner.iter)
+
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
+                         data_batch=None,
+                         outputs: Optional[dict] = None) -> None:
+        """Advance the training bar and show the loss."""
+        self._step(outputs)
+
+    def before_val_epoch(self, runner) -> None:
+        """Pause the training bar; open one for validation."""
+        self._train_bar, self._bar = self._bar, None
+        self._open(runner, 'val', self._loop_len(runner.val_loop))
+
+    def after_val_iter(self, runner, batch_idx, data_batch=None,
+                       outputs=None) -> None:
+        """Advance the validation bar."""
+        self._step()
+
+    def after_val_epoch(self, runner, metrics=None) -> None:
+        """Close the validation bar and return to the training one."""
+        self._close()
+        self._bar, self._train_bar = self._train_bar, None
+
+    def before_test_epoch(self, runner) -> None:
+        """Open the test bar."""
+        self._open(runner, 'test', self._loop_len(runner.test_loop))
+
+    def after_test_iter(self, runner, batch_idx, data_batch=None,
+                        outputs=None) -> None:
+        """Advance the test bar."""
+        self._step()
+
+    def after_test_epoch(self, runner, metrics=None) -> None:
+        """Close the test bar."""
+        self._close()
+
+    def after_train(self, runner) -> None:
+        """Close the training bar."""
+        self._close()

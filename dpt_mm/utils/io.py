@@ -4,9 +4,10 @@ Atomic writing (a file is written whole or not at all) is the one
 implementation used across dpt-mm (checkpoints through MMEngine's local
 backend, saved alphas, inference outputs, JSON results). Written files get
 the permissions a plain ``open()`` would give them (``0o666`` minus the
-umask), not the ``0o600`` of :func:`tempfile.mkstemp`. The tools under
-``tools/dataset_converters/`` keep a small copy so that they start without
-importing torch / mmagic.
+umask), not the ``0o600`` of :func:`tempfile.mkstemp`. This file imports
+torch only where a checkpoint is read, so that ``tools/evaluate_mattes.py``
+can load it without torch; the tools under ``tools/dataset_converters/``
+keep a small copy so that they start without importing torch / mmagic.
 
 Checkpoint reading turns "this file is not a checkpoint" and "these weights
 do not fit this model" into short errors that name the file, for the tools
@@ -22,7 +23,6 @@ from typing import Callable, Dict, List, Mapping, Optional
 
 import cv2
 import numpy as np
-import torch
 
 try:
     from .fault import fault_point
@@ -259,6 +259,8 @@ def read_checkpoint(path: str, map_location='cpu') -> dict:
     """
     if not osp.isfile(path):
         raise CheckpointNotFoundError(f'{path}: checkpoint not found')
+    import torch  # here: the atomic writers serve torch-free tools too
+
     from .safe_load import register_safe_globals
     register_safe_globals()
     try:

@@ -29,7 +29,8 @@ log() { echo "[install] $*" >&2; }
 # A stamp of everything that decides the install: skip work when unchanged.
 stamp_of() {
   cat "$CONSTRAINTS" "$ROOT/requirements/runtime.txt" \
-      "$ROOT/requirements/tests.txt" "$ROOT/setup.py" "${BASH_SOURCE[0]}" \
+      "$ROOT/requirements/tests.txt" "$ROOT/requirements/deploy.txt" \
+      "$ROOT/setup.py" "${BASH_SOURCE[0]}" \
     | sha256sum | cut -d' ' -f1
   echo "$FLAVOUR"
 }

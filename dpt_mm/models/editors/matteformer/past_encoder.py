@@ -348,7 +348,9 @@ class PASTBlock(BaseModule):
             Tensor: ``(B, 3, C)``.
         """
         area = regions.sum(-1, keepdim=True)
-        return torch.bmm(regions, x) / (area + 1e-9)
+        # == area + 1e-9 in float32 (areas are whole counts); a clamp, as
+        # ONNX graph optimisers fold the addition away and divide by 0
+        return torch.bmm(regions, x) / area.clamp(min=1e-9)
 
     def forward(self, x: Tensor, hw_shape: Tuple[int, int], regions: Tensor,
                 memory: Optional[Tensor]) -> Tuple[Tensor, Tensor]:

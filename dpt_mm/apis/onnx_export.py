@@ -1,0 +1,237 @@
+"""Export a trimap-based mattor (MatteFormer, GCA, MG Matting) to ONNX.
+
+mmdeploy has no support for mmagic 1.x mattors with dpt-mm's models, and
+mmagic ships no exporter, so the export is written here on
+:func:`torch.onnx.export` (the ``torch.export``-based exporter: the
+TorchScript tracer records the shifted-window code of MatteFormer's PAST
+blocks wrongly even at the traced size).
+
+The exported graph maps ``inputs`` -- the ``(N, 6, H, W)`` tensor the
+mattor's data preprocessor makes: the RGB image normalised with the
+config's ``mean`` / ``std`` and the one-hot trimap (background, unknown,
+foreground channels) -- to ``alpha``, the ``(N, 1, H, W)`` matte in [0, 1]
+that the mattor predicts before it forces the trimap's known regions (for
+MatteFormer and MG Matting after the progressive refinement). ``H`` and
+``W`` are dynamic multiples of 32 (pad the image, e.g. with reflection, as
+the configs' ``test_cfg`` does, and crop the matte back).
+"""
+import os.path as osp
+from typing import Dict, Iterable, Optional, Tuple
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+#: the exported graph's input / output names
+INPUT_NAME = 'inputs'
+OUTPUT_NAME = 'alpha'
+
+
+class MattingExportWrapper(nn.Module):
+    """``inputs -> alpha`` of a mattor's test forward, for export.
+
+    Args:
+        mattor (nn.Module): A built mmagic ``BaseMattor`` (dpt-mm's
+            MatteFormer / MGMatting or mmagic's GCA), in eval mode.
+    """
+
+    def __init__(self, mattor: nn.Module) -> None:
+        super().__init__()
+        self.mattor = mattor
+
+    def forward(self, inputs: Tensor) -> Tensor:
+        """The mattor's ``_forward_test`` (alpha in [0, 1])."""
+        alpha = self.mattor._forward_test(inputs)
+        if isinstance(alpha, dict):  # a mattor returning several outputs
+            alpha = alpha['pred_alpha']
+        return alpha
+
+
+def _clamp(x: Tensor, low: float, high: float) -> Tensor:
+    """``x.clamp(low, high)`` as maximum / minimum with tensors (the
+    exporter's decomposition of ``aten.clamp`` with float bounds fails on
+    GCA's 0-dim-batched scales: 'Cannot cast FakeTensor to number')."""
+    return torch.minimum(torch.maximum(x, x.new_tensor(low)),
+                         x.new_tensor(high))
+
+
+def _gca_unknown_mask(module: nn.Module, unknown: Optional[Tensor],
+                      img_feat: Tensor, softmax_scale: float = 1.):
+    """mmagic ``GCAModule.process_unknown_mask`` for a given unknown map
+    (the case the mattors use), with :func:`_clamp`; same values."""
+    if unknown is None:
+        return type(module).process_unknown_mask(module, unknown, img_feat,
+                                                 softmax_scale)
+    unknown = nn.functional.interpolate(
+        unknown.clone(), scale_factor=1 / module.rate,
+        mode=module.interpolation)
+    unknown_mean = unknown.mean(dim=[2, 3])
+    known_mean = 1 - unknown_mean
+    unknown_scale = _clamp(torch.sqrt(unknown_mean / known_mean), 0.1, 10)
+    known_scale = _clamp(torch.sqrt(known_mean / unknown_mean), 0.1, 10)
+    return unknown, torch.cat([unknown_scale, known_scale],
+                              dim=1).to(img_feat)
+
+
+def _gca_self_mask(module: nn.Module, img_feat: Tensor) -> Tensor:
+    """mmagic ``GCAModule.get_self_correlation_mask`` without ``one_hot``,
+    whose ``num_classes=int(h * w)`` freezes the traced size into the graph:
+    ``one_hot(arange(hw).view(h, w), hw).permute(2, 0, 1)`` is the identity
+    matrix viewed as ``(hw, h, w)``."""
+    _, _, h, w = img_feat.shape
+    eye = torch.eye(h * w, dtype=img_feat.dtype, device=img_feat.device)
+    return eye.view(1, h * w, h, w) * module.penalty
+
+
+def make_exportable(mattor: nn.Module) -> nn.Module:
+    """Swap the few mmagic methods the ONNX exporter cannot decompose for
+    equivalent ones, on the instances of ``mattor`` (not on the classes).
+
+    Args:
+        mattor (nn.Module): The mattor.
+
+    Returns:
+        nn.Module: ``mattor`` itself.
+    """
+    from functools import partial
+    for module in mattor.modules():
+        if type(module).__name__ == 'GCAModule':
+            module.process_unknown_mask = partial(_gca_unknown_mask, module)
+            module.get_self_correlation_mask = partial(_gca_self_mask, module)
+    return mattor
+
+
+def build_mattor(config: str,
+                 checkpoint: Optional[str] = None,
+                 device: str = 'cpu') -> nn.Module:
+    """Build the mattor of a config and load a checkpoint strictly.
+
+    Official releases with a converter (``dpt_mm.models.converters.
+    released``) are converted on the fly, as in ``tools/infer.py``.
+
+    Args:
+        config (str): Config file.
+        checkpoint (str, optional): Checkpoint file; random weights if None.
+        device (str): Device. Defaults to 'cpu'.
+
+    Returns:
+        nn.Module: The mattor in eval mode.
+
+    Raises:
+        FileNotFoundError: A missing config or checkpoint.
+        CheckpointError: The file is not a readable checkpoint.
+        RuntimeError: Its weights do not fit the config's model.
+    """
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import load_state_dict
+
+    import dpt_mm  # noqa: F401  (registers the models)
+    from dpt_mm.registry import MODELS
+    from dpt_mm.utils.io import (checkpoint_state_dict, read_checkpoint,
+                                 state_dict_mismatch)
+    from .matting_inferencer import DPTMattingInferencer
+
+    if not osp.isfile(config):
+        raise FileNotFoundError(f'{config}: config not found')
+    cfg = Config.fromfile(config)
+    init_default_scope(cfg.get('default_scope', 'mmagic'))
+    model = MODELS.build(cfg.model)
+    if checkpoint:
+        state = checkpoint_state_dict(read_checkpoint(checkpoint))
+        state = DPTMattingInferencer._from_released(checkpoint, state)
+        mismatch = state_dict_mismatch(state, model.state_dict())
+        if mismatch:
+            raise RuntimeError(f'{checkpoint}: checkpoint does not match the '
+                               f'model of the config: {mismatch}')
+        load_state_dict(model, state, strict=True)
+    return model.to(device).eval()
+
+
+def example_inputs(h: int, w: int, n: int = 1, seed: int = 0) -> Tensor:
+    """A normalised random image + a blocky one-hot trimap, ``(n, 6, h, w)``
+    (every trimap class present), for export and checks."""
+    g = torch.Generator().manual_seed(seed)
+    image = torch.randn(n, 3, h, w, generator=g)
+    coarse = torch.randint(0, 3, (n, 1, max(h // 8, 1), max(w // 8, 1)),
+                           generator=g)
+    coarse.view(n, -1)[:, :3] = torch.arange(3)
+    labels = nn.functional.interpolate(
+        coarse.float(), size=(h, w), mode='nearest').long()[:, 0]
+    trimap = nn.functional.one_hot(labels, 3).permute(0, 3, 1, 2).float()
+    return torch.cat([image, trimap], 1)
+
+
+def export_onnx(mattor: nn.Module,
+                path: str,
+                example_hw: Tuple[int, int] = (320, 320),
+                opset: int = 18,
+                max_side: int = 8192) -> None:
+    """Export ``mattor`` with dynamic batch-1 height and width.
+
+    Args:
+        mattor (nn.Module): The mattor (eval mode, on the CPU).
+        path (str): Output ``.onnx`` file (large weights may go to a
+            ``.data`` file beside it).
+        example_hw (tuple[int, int]): Size of the traced example; multiples
+            of 32.
+        opset (int): ONNX opset. Defaults to 18.
+        max_side (int): Largest height / width the graph accepts.
+    """
+    from torch.export import Dim
+
+    h, w = example_hw
+    if h % 32 or w % 32:
+        raise ValueError(f'example size {h}x{w} is not a multiple of 32')
+    wrapper = MattingExportWrapper(make_exportable(mattor)).eval()
+    dims = dict(
+        height=32 * Dim('h32', min=1, max=max_side // 32),
+        width=32 * Dim('w32', min=1, max=max_side // 32))
+    with torch.no_grad():
+        program = torch.onnx.export(
+            wrapper, (example_inputs(h, w), ),
+            dynamo=True,
+            input_names=[INPUT_NAME],
+            output_names=[OUTPUT_NAME],
+            dynamic_shapes={'inputs': {
+                2: dims['height'],
+                3: dims['width']
+            }},
+            opset_version=opset,
+            verbose=False)
+    program.save(path)
+
+
+def compare_onnx(path: str, mattor: nn.Module,
+                 sizes: Iterable[Tuple[int, int]]) -> Dict[Tuple[int, int],
+                                                          float]:
+    """Max absolute difference of onnxruntime's alpha from PyTorch's.
+
+    Args:
+        path (str): Exported model.
+        mattor (nn.Module): The same mattor.
+        sizes (Iterable[tuple[int, int]]): Input sizes to check.
+
+    Returns:
+        dict: ``(h, w) -> max |alpha_onnx - alpha_torch|``.
+    """
+    import onnxruntime as ort
+    sess = ort.InferenceSession(path, providers=['CPUExecutionProvider'])
+    wrapper = MattingExportWrapper(mattor).eval()
+    out = {}
+    for k, (h, w) in enumerate(sizes):
+        x = example_inputs(h, w, seed=100 + k)
+        with torch.no_grad():
+            ref = wrapper(x).numpy()
+        got = sess.run([OUTPUT_NAME], {INPUT_NAME: x.numpy()})[0]
+        if got.shape != ref.shape:
+            raise RuntimeError(f'{path}: output {got.shape} for input {h}x'
+                               f'{w}, PyTorch gives {ref.shape}')
+        out[(h, w)] = float(np.abs(got - ref).max())
+    return out
+
+
+__all__ = [
+    'INPUT_NAME', 'OUTPUT_NAME', 'MattingExportWrapper', 'build_mattor',
+    'example_inputs', 'export_onnx', 'compare_onnx', 'make_exportable'
+]

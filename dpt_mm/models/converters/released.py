@@ -1,0 +1,160 @@
+# Copyright (c) dpt-mm contributors. All rights reserved.
+"""Released checkpoints of the original repositories: which one a file is,
+and conversion of those that have a converter.
+
+Layouts (:func:`detect_layout`, on the bare state dict after unwrapping):
+
+- ``'dpt-mm'``: keys of a dpt-mm / mmagic mattor (``backbone.*``,
+  ``head.*``, ``neck.*``, ``data_preprocessor.*``), loads as it is.
+- ``'matteformer-official'``: ``encoder.*`` (PAST encoder: ``patch_embed``,
+  ``layers.i.blocks.j``, ``norm0..3``, ``shortcut.k``) + ``decoder.*``
+  (``res_shortcut_decoder``: ``layer1..4``, ``refine_OS1/4/8``). Two
+  releases have it: webtoon/matteformer's ``Generator_MatteFormer`` and
+  the DPT authors' (crystraldo/dpt) ``Generator_DPT``, whose encoder class
+  (``networks/encoders/DPT.py``) builds the same modules under the same
+  names. Their trainers save ``{'iter', 'loss', 'state_dict',
+  'opt_state_dict', 'lr_state_dict'}`` with the generator wrapped by
+  DataParallel / DDP (``module.`` prefix); their inference scripts load
+  ``checkpoint['state_dict']`` after removing that prefix.
+- ``'gca-official'`` (Yaoyi-Li/GCA-Matting) and ``'mgmatting-official'``
+  (yucornetto/MGMatting): ``encoder.*`` of a spectral-normalised ResNet-34
+  (``*.module.weight_bar``), with ``encoder.gca`` / ``decoder.gca`` for GCA
+  and an ``aspp.*`` module for MG Matting. No converter exists for them
+  yet; :func:`convert_released` says so instead of guessing.
+
+mmengine has no notion of "a checkpoint of another code base", so the
+detection is written here; the key mapping itself is
+:func:`dpt_mm.models.converters.matteformer.convert_official`.
+"""
+from typing import Dict, List, Mapping, Optional, Tuple
+
+LAYOUTS = ('dpt-mm', 'matteformer-official', 'gca-official',
+           'mgmatting-official')
+#: where each official layout comes from (for messages)
+SOURCES = {
+    'matteformer-official':
+    'official MatteFormer layout (webtoon/matteformer, or the DPT authors\' '
+    'Generator_DPT release)',
+    'gca-official': 'official GCA-Matting layout (Yaoyi-Li/GCA-Matting)',
+    'mgmatting-official': 'official MG Matting layout (yucornetto/MGMatting)',
+}
+_DPT_MM_PREFIXES = ('backbone.', 'head.', 'neck.', 'data_preprocessor.')
+
+
+class ReleasedCheckpointError(ValueError):
+    """A released checkpoint has no converter, or is malformed."""
+
+
+def bare_state_dict(checkpoint: Mapping) -> Dict[str, object]:
+    """The weights of a checkpoint, without DataParallel's prefix.
+
+    Args:
+        checkpoint (Mapping): A trainer checkpoint (weights under
+            ``state_dict`` or ``model``) or a bare state dict.
+
+    Returns:
+        dict: Key to tensor; ``module.`` removed when every key has it.
+    """
+    state = checkpoint
+    for key in ('state_dict', 'model'):
+        if isinstance(checkpoint.get(key), Mapping):
+            state = checkpoint[key]
+            break
+    state = dict(state)
+    if state and all(k.startswith('module.') for k in state):
+        state = {k[len('module.'):]: v for k, v in state.items()}
+    return state
+
+
+def detect_layout(checkpoint: Mapping) -> Optional[str]:
+    """Which code base's key layout a checkpoint has.
+
+    Args:
+        checkpoint (Mapping): A loaded checkpoint or state dict.
+
+    Returns:
+        str or None: One of :data:`LAYOUTS`, or None when unrecognised.
+    """
+    keys = list(bare_state_dict(checkpoint))
+    if not keys:
+        return None
+    if all(k.startswith(_DPT_MM_PREFIXES) for k in keys):
+        return 'dpt-mm'
+    if not all(k.startswith(('encoder.', 'decoder.', 'aspp.')) for k in keys):
+        return None
+    if 'encoder.patch_embed.proj.weight' in keys and any(
+            k.startswith('encoder.layers.') for k in keys):
+        return 'matteformer-official'
+    if any(k.startswith(('encoder.gca.', 'decoder.gca.')) for k in keys):
+        return 'gca-official'
+    if any(k.startswith('aspp.') for k in keys):
+        return 'mgmatting-official'
+    return None
+
+
+def convert_dpt_release(checkpoint: Mapping,
+                        dropped: Optional[List[Tuple[str, str]]] = None
+                        ) -> Dict[str, object]:
+    """The DPT authors' released MatteFormer (``Generator_DPT``) -> dpt-mm
+    ``MatteFormer`` weights (``backbone.*`` + ``head.*``, strict).
+
+    Accepts the trainer's checkpoint as saved (weights under
+    ``state_dict``, ``module.`` prefix, optimizer / scheduler entries
+    beside them) or the bare generator state dict; webtoon/matteformer's
+    checkpoints have the same layout and convert the same way.
+
+    Args:
+        checkpoint (Mapping): The loaded checkpoint.
+        dropped (list, optional): Receives ``(key, reason)`` for each key
+            not converted (the derived relative-position indices).
+
+    Returns:
+        dict[str, Tensor]: Weights for ``configs/matteformer/*`` models.
+
+    Raises:
+        ReleasedCheckpointError: Not the official MatteFormer layout.
+        KeyError: A key the mapping does not know (nothing is guessed).
+    """
+    layout = detect_layout(checkpoint)
+    if layout != 'matteformer-official':
+        raise ReleasedCheckpointError(
+            'not a Generator_DPT / Generator_MatteFormer checkpoint (encoder.'
+            'patch_embed / encoder.layers / decoder keys), detected layout: '
+            f'{layout or "unknown"}')
+    from .matteformer import convert_official
+    return convert_official(bare_state_dict(checkpoint), dropped=dropped)
+
+
+def convert_released(checkpoint: Mapping,
+                     dropped: Optional[List[Tuple[str, str]]] = None
+                     ) -> Tuple[Dict[str, object], str]:
+    """Convert a checkpoint of any known layout to dpt-mm keys.
+
+    Args:
+        checkpoint (Mapping): The loaded checkpoint.
+        dropped (list, optional): As in :func:`convert_dpt_release`.
+
+    Returns:
+        tuple: The weights (unchanged for ``'dpt-mm'``) and the layout.
+
+    Raises:
+        ReleasedCheckpointError: An official layout without a converter,
+            or an unrecognised one.
+    """
+    layout = detect_layout(checkpoint)
+    if layout == 'dpt-mm':
+        return bare_state_dict(checkpoint), layout
+    if layout == 'matteformer-official':
+        return convert_dpt_release(checkpoint, dropped), layout
+    if layout in SOURCES:
+        raise ReleasedCheckpointError(
+            f'{SOURCES[layout]}: dpt-mm has no converter for it yet (see '
+            'docs/model_zoo.md)')
+    raise ReleasedCheckpointError('unrecognised checkpoint layout (neither '
+                                  'dpt-mm keys nor an official release)')
+
+
+__all__ = [
+    'LAYOUTS', 'SOURCES', 'ReleasedCheckpointError', 'bare_state_dict',
+    'detect_layout', 'convert_dpt_release', 'convert_released'
+]
