@@ -89,7 +89,9 @@ METRIC_KEYS = _metrics.METRIC_KEYS
 compute_all = _metrics.compute_all
 count_unknown = _metrics.count_unknown
 is_masked = _metrics.is_masked
-atomic_write = import_light('utils.io').atomic_write
+_io = import_light('utils.io')
+atomic_write = _io.atomic_write
+writable_path_error = _io.writable_path_error
 
 IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
 MASK_MODES = ('apply', 'check', 'none')
@@ -338,7 +340,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the tool; returns the exit status."""
     args = parse_args(argv)
     if args.json:
-        from dpt_mm.utils.io import writable_path_error
         problem = writable_path_error(args.json)
         if problem:  # found now, not after all the scoring
             print(f'error: {args.json}: --json {problem}', file=sys.stderr)

@@ -108,9 +108,11 @@ def tiled_forward_test(mattor: torch.nn.Module, inputs: Tensor,
             unknown region, in pixels.
 
     Returns:
-        Tensor: ``(1, 1, H, W)`` float alpha in [0, 1] before the trimap's
-        known regions are forced (as ``_forward_test`` returns it); outside
-        the covered box it is the trimap's 0 / 1.
+        Tensor: float alpha in [0, 1] before the trimap's known regions are
+        forced, in the padded layout ``_forward_test(resize_inputs(inputs))``
+        returns (the image at the mattor's test border, 0 in the padding),
+        so the mattor's ``postprocess`` restores it; outside the covered box
+        it is the trimap's 0 / 1.
     """
     if inputs.dim() != 4 or inputs.shape[0] != 1:
         raise ValueError(f'expected a (1, C, H, W) input, got '
@@ -121,13 +123,23 @@ def tiled_forward_test(mattor: torch.nn.Module, inputs: Tensor,
                          f'{h}x{w}')
     out = torch.from_numpy((trimap >= 255).astype(np.float32))
     box, windows = tile_windows((h, w), trimap, tile, overlap)
-    if box is None:
-        return out[None, None].to(inputs.device)
-    acc = torch.zeros(box[1] - box[0], box[3] - box[2])
-    norm = torch.zeros_like(acc)
     # the reflected border the mattor's test padding adds on every side
     # (PRMMattor's official padding; 0 for mmagic's bottom / right padding)
     border = mattor._border() if hasattr(mattor, '_border') else 0
+
+    def as_padded(alpha: Tensor) -> Tensor:
+        """``alpha`` placed where ``_forward_test(resize_inputs(inputs))``
+        would put it, so the mattor's restore_size crops it back."""
+        ph, pw = mattor.resize_inputs(inputs[:, :, :1, :1].expand(
+            -1, -1, h, w)).shape[-2:]
+        full = torch.zeros(ph, pw)
+        full[border:border + h, border:border + w] = alpha
+        return full[None, None].to(inputs.device)
+
+    if box is None:
+        return as_padded(out)
+    acc = torch.zeros(box[1] - box[0], box[3] - box[2])
+    norm = torch.zeros_like(acc)
     for y0, y1, x0, x1 in windows:
         crop = inputs[..., y0:y1, x0:x1]
         pred = mattor._forward_test(mattor.resize_inputs(crop))
@@ -142,7 +154,7 @@ def tiled_forward_test(mattor: torch.nn.Module, inputs: Tensor,
         acc[sy, sx] += pred * weight
         norm[sy, sx] += weight
     out[box[0]:box[1], box[2]:box[3]] = acc / norm
-    return out[None, None].to(inputs.device)
+    return as_padded(out)
 
 
 __all__ = [
