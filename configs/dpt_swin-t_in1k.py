@@ -94,7 +94,7 @@ train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
 val_cfg = None
 val_dataloader = None
 val_evaluator = None
-test_cfg = dict(type='TestLoop')
+test_cfg = dict(type='MultiTestLoop')  # mmagic's, as the matting configs
 
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=100),

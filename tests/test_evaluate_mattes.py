@@ -362,6 +362,36 @@ def test_test_tool_end_to_end_on_two_demo_images(demo_checkpoint,
     assert len(os.listdir(tmp_path / 'alpha')) == 2
 
 
+def test_test_tool_scores_a_dpt_pretraining_checkpoint(
+        small_demo_comp1k, tmp_path, capsys):
+    """Zero-shot: the DPT pre-training config and checkpoint go through
+    tools/test.py as a mattor (its config carries a matting test split)."""
+    import torch
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import save_checkpoint
+
+    import dpt_mm  # noqa: F401
+    from mmagic.registry import MODELS
+    init_default_scope('mmagic')
+    cfg = osp.join(ROOT, 'configs', 'demo', 'dpt_swin-demo_demo.py')
+    torch.manual_seed(0)
+    model = MODELS.build(Config.fromfile(cfg).model)
+    ckpt = str(tmp_path / 'dpt.pth')
+    save_checkpoint(dict(meta=dict(iter=1), state_dict=model.state_dict()),
+                    ckpt)
+    args = _test_tool_args(ckpt, tmp_path, f'zs_{os.getpid()}',
+                           'test_dataloader.dataset.indices=2',
+                           data_root=small_demo_comp1k)
+    args[0] = cfg
+    rc = load_test_tool().main(args)
+    assert rc == 0, capsys.readouterr()
+    metrics = json.loads((tmp_path / 'metrics.json').read_text())
+    assert sorted(metrics) == sorted(KEYS)
+    assert all(v >= 0 for v in metrics.values())
+    assert len(os.listdir(tmp_path / 'alpha')) == 2
+
+
 def test_strict_default_gives_no_mean_over_a_subset(dirs, capsys):
     """Two predictions of 12 missing / failing: the old default printed a
     mean over the other 10 with exit 0; now exit 1 and no mean, and
