@@ -127,6 +127,28 @@ class DPTMattingInferencer(BaseMMagicInferencer):
         super().__init__(config, ckpt, device, extra_parameters, seed,
                          **kwargs)
 
+    @classmethod
+    def build_strict(cls, cfg: ConfigType,
+                     ckpt: Optional[str]) -> torch.nn.Module:
+        """Build ``cfg.model`` and load ``ckpt`` (a released layout is
+        converted first) with ``strict=True`` after a key / shape check.
+
+        Raises:
+            CheckpointError: ``ckpt`` is not a readable PyTorch checkpoint.
+            RuntimeError: Its weights do not fit the model.
+        """
+        model = MODELS.build(cfg.model)
+        if ckpt:
+            # CheckpointError (a ValueError) for a file that is no checkpoint
+            state_dict = checkpoint_state_dict(read_checkpoint(ckpt))
+            state_dict = cls._from_released(ckpt, state_dict)
+            mismatch = state_dict_mismatch(state_dict, model.state_dict())
+            if mismatch:
+                raise RuntimeError(f'{ckpt}: checkpoint does not match the '
+                                   f'model of the config: {mismatch}')
+            load_state_dict(model, state_dict, strict=True)
+        return model
+
     def _init_model(self, cfg: ConfigType, ckpt: Optional[str],
                     device: str) -> torch.nn.Module:
         """Build the mattor and load ``ckpt`` strictly (a checkpoint of
@@ -137,16 +159,7 @@ class DPTMattingInferencer(BaseMMagicInferencer):
             RuntimeError: Its weights do not fit the model (the message
                 counts the missing / unexpected keys and names a few).
         """
-        model = MODELS.build(cfg.model)
-        if ckpt:
-            # CheckpointError (a ValueError) for a file that is no checkpoint
-            state_dict = checkpoint_state_dict(read_checkpoint(ckpt))
-            state_dict = self._from_released(ckpt, state_dict)
-            mismatch = state_dict_mismatch(state_dict, model.state_dict())
-            if mismatch:
-                raise RuntimeError(f'{ckpt}: checkpoint does not match the '
-                                   f'model of the config: {mismatch}')
-            load_state_dict(model, state_dict, strict=True)
+        model = self.build_strict(cfg, ckpt)
         model.cfg = cfg
         model.to(device)
         model.eval()

@@ -124,27 +124,15 @@ def build_mattor(config: str,
     """
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
-    from mmengine.runner import load_state_dict
 
     import dpt_mm  # noqa: F401  (registers the models)
-    from dpt_mm.registry import MODELS
-    from dpt_mm.utils.io import (checkpoint_state_dict, read_checkpoint,
-                                 state_dict_mismatch)
     from .matting_inferencer import DPTMattingInferencer
 
     if not osp.isfile(config):
         raise FileNotFoundError(f'{config}: config not found')
     cfg = Config.fromfile(config)
     init_default_scope(cfg.get('default_scope', 'mmagic'))
-    model = MODELS.build(cfg.model)
-    if checkpoint:
-        state = checkpoint_state_dict(read_checkpoint(checkpoint))
-        state = DPTMattingInferencer._from_released(checkpoint, state)
-        mismatch = state_dict_mismatch(state, model.state_dict())
-        if mismatch:
-            raise RuntimeError(f'{checkpoint}: checkpoint does not match the '
-                               f'model of the config: {mismatch}')
-        load_state_dict(model, state, strict=True)
+    model = DPTMattingInferencer.build_strict(cfg, checkpoint)
     return model.to(device).eval()
 
 
