@@ -9,11 +9,27 @@ an object outline, with the full-width MatteFormer of
 fresh process so that its peak resident memory (``ru_maxrss``) is its own;
 the table gives ratios to the first case, measured in the same run.
 
+A case ``WxH:official`` runs the official MatteFormer code
+(webtoon/matteformer's ``inference.py``: its padding, network and
+refinement) on the same input and the same weights: give a checkout with
+``--official-repo`` and put its extra packages (timm, easydict, toml) on
+``PYTHONPATH``. That code is not part of this repository and calls
+``.cuda()``; on a CPU the child process maps ``.cuda()`` to a no-op and
+restores ``np.float`` (removed in numpy 1.24), nothing else. The weights
+are then the official network's seeded random initialisation, saved once
+in the official layout; this project's cases load that file through
+``tools/infer.py``'s on-the-fly conversion, and the table adds the largest
+alpha difference to the official result of the same size.
+
 Example (the numbers in docs/inference.md)::
 
     nice -n 15 python tools/benchmarks/inference.py \\
         --cases 1024x1024 2048x2048 4000x3000 4000x3000:tile1024 \\
         1024x1024:bf16
+
+    PYTHONPATH=/path/to/official_deps python tools/benchmarks/inference.py \\
+        --official-repo /path/to/matteformer \\
+        --cases 1024x1024 1024x1024:official 2048x2048 2048x2048:official
 """
 import argparse
 import json
@@ -22,6 +38,7 @@ import os.path as osp
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from typing import Dict, List, Optional
 
@@ -49,29 +66,97 @@ def make_scene(w: int, h: int, band: int = 20):
     return image, trimap
 
 
-def run_case(case: str, config: str, repeats: int) -> Dict:
+def import_official(repo: str):
+    """Import the official ``inference`` and ``networks`` modules on a CPU.
+
+    Only two shims: ``.cuda()`` becomes a no-op and ``np.float`` exists.
+    """
+    import numpy as np
+    import torch
+    if not hasattr(np, 'float'):
+        np.float = float
+    torch.Tensor.cuda = lambda self, *args, **kwargs: self
+    torch.nn.Module.cuda = lambda self, *args, **kwargs: self
+    sys.path.insert(0, repo)
+    import inference  # noqa: E402 (the official script)
+    import networks  # noqa: E402
+    return inference, networks
+
+
+def make_official_weights(repo: str, path: str) -> None:
+    """Save the official network's seeded random weights (official
+    layout, wrapped like its trainer's checkpoints)."""
+    import torch
+    _, networks = import_official(repo)
+    torch.manual_seed(0)
+    model = networks.get_generator(is_train=False)
+    torch.save({'state_dict': model.state_dict()}, path)
+
+
+def run_official(w: int, h: int, repo: str, weights: str, workdir: str):
+    """Official preprocessing + network + refinement; returns alpha and
+    the time of the last repeat."""
+    import cv2
+    import torch
+    inference, networks = import_official(repo)
+    model = networks.get_generator(is_train=False)
+    model.load_state_dict(
+        torch.load(weights, map_location='cpu')['state_dict'], strict=True)
+    model.eval()
+    image, trimap = make_scene(w, h)
+    img_path = osp.join(workdir, f'official_{w}x{h}.png')
+    tri_path = osp.join(workdir, f'official_{w}x{h}_trimap.png')
+    cv2.imwrite(img_path, image)  # BGR, as the inferencer gets it
+    cv2.imwrite(tri_path, trimap)
+
+    def step():
+        sample = inference.generator_tensor_dict(img_path, tri_path)
+        return inference.single_inference(model, sample)
+
+    return image, trimap, step
+
+
+def run_case(case: str,
+             config: str,
+             repeats: int,
+             official_repo: Optional[str] = None,
+             weights: Optional[str] = None,
+             workdir: Optional[str] = None) -> Dict:
     """Measure one case in this process; returns the numbers."""
+    import numpy as np
     import torch
 
-    from dpt_mm.apis import DPTMattingInferencer
     size, *opts = case.split(':')
     w, h = (int(v) for v in size.split('x'))
     tile = next((int(o[4:]) for o in opts if o.startswith('tile')), 0)
     bf16 = 'bf16' in opts
     torch.manual_seed(0)
-    inferencer = DPTMattingInferencer(config, None, 'cpu')
-    image, trimap = make_scene(w, h)
+    if 'official' in opts:
+        image, trimap, step = run_official(w, h, official_repo, weights,
+                                           workdir)
+    else:
+        from dpt_mm.apis import DPTMattingInferencer
+        inferencer = DPTMattingInferencer(config, weights, 'cpu')
+        image, trimap = make_scene(w, h)  # taken as BGR, like the PNG
+
+        def step():
+            with torch.autocast('cpu', dtype=torch.bfloat16, enabled=bf16):
+                data = inferencer.preprocess(img=image, trimap=trimap)
+                preds = inferencer.forward(data, tile=tile)
+            return preds[0].output.pred_alpha.data
+
     base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        with torch.autocast('cpu', dtype=torch.bfloat16, enabled=bf16):
-            data = inferencer.preprocess(img=image, trimap=trimap)
-            preds = inferencer.forward(data, tile=tile)
-        alpha = preds[0].output.pred_alpha.data
+        alpha = step()
         times.append(time.perf_counter() - start)
+    alpha = np.asarray(
+        alpha.cpu().numpy() if hasattr(alpha, 'cpu') else alpha, np.uint8)
     assert tuple(alpha.shape) == (h, w)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if workdir:
+        np.save(osp.join(workdir, case.replace(':', '_') + '.npy'), alpha)
     return dict(
         case=case,
         seconds=min(times),
@@ -81,6 +166,29 @@ def run_case(case: str, config: str, repeats: int) -> Dict:
         threads=torch.get_num_threads())
 
 
+def compare(rows: List[Dict], workdir: str) -> None:
+    """Add, for each case with an official row of the same size, the time
+    ratio and the alpha differences to the official result."""
+    import numpy as np
+    by_size = {
+        r['case'].split(':')[0]: r
+        for r in rows if 'error' not in r and ':official' in r['case']
+    }
+    for r in rows:
+        ref = by_size.get(r['case'].split(':')[0])
+        if 'error' in r or ref is None or r is ref:
+            continue
+        ours = np.load(osp.join(workdir, r['case'].replace(':', '_') + '.npy'))
+        theirs = np.load(
+            osp.join(workdir, ref['case'].replace(':', '_') + '.npy'))
+        w, h = (int(v) for v in r['case'].split(':')[0].split('x'))
+        unknown = make_scene(w, h)[1] == 128
+        diff = np.abs(ours.astype(np.int16) - theirs.astype(np.int16))
+        r['x_official'] = r['seconds'] / ref['seconds']
+        r['max_diff'] = int(diff.max())
+        r['frac_unknown_gt2'] = float((diff[unknown] > 2).mean())
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     """Run every case in its own process and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -88,26 +196,51 @@ def main(argv: Optional[List[str]] = None) -> int:
         '--cases',
         nargs='+',
         default=['1024x1024', '2048x2048', '4000x3000'],
-        help='WxH[:tileN][:bf16] (default: the three sizes, whole image)')
+        help='WxH[:tileN][:bf16][:official] (default: the three sizes, '
+        'whole image)')
     parser.add_argument('--config', default=CONFIG)
     parser.add_argument('--repeats', type=int, default=1)
+    parser.add_argument(
+        '--official-repo',
+        help='checkout of webtoon/matteformer, for the :official cases')
     parser.add_argument('--json', help='also write the rows to this file')
     parser.add_argument('--one', help=argparse.SUPPRESS)  # child process
+    parser.add_argument('--weights', help=argparse.SUPPRESS)
+    parser.add_argument('--workdir', help=argparse.SUPPRESS)
+    parser.add_argument('--make-weights', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.one:
-        print('RESULT=' + json.dumps(run_case(args.one, args.config,
-                                              args.repeats)))
+    if args.make_weights:
+        make_official_weights(args.official_repo, args.make_weights)
         return 0
+    if args.one:
+        print('RESULT=' + json.dumps(
+            run_case(args.one, args.config, args.repeats, args.official_repo,
+                     args.weights, args.workdir)))
+        return 0
+    official = any(':official' in c for c in args.cases)
+    if official and not args.official_repo:
+        parser.error(':official cases need --official-repo')
+    workdir = tempfile.mkdtemp(prefix='dpt_mm_bench_')
+    weights = None
+    if official:
+        weights = osp.join(workdir, 'official_random.pth')
+        subprocess.run([
+            sys.executable, __file__, '--make-weights', weights,
+            '--official-repo', args.official_repo
+        ],
+                       check=True)
     rows = []
     for case in args.cases:
-        proc = subprocess.run([
+        cmd = [
             sys.executable, __file__, '--one', case, '--config', args.config,
             '--repeats',
-            str(args.repeats)
-        ],
-                              capture_output=True,
-                              text=True,
-                              env=dict(os.environ))
+            str(args.repeats), '--workdir', workdir
+        ]
+        if weights:
+            cmd += ['--weights', weights, '--official-repo',
+                    args.official_repo]
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, env=dict(os.environ))
         lines = [x for x in proc.stdout.splitlines()
                  if x.startswith('RESULT=')]
         if proc.returncode != 0 or not lines:
@@ -120,17 +253,27 @@ def main(argv: Optional[List[str]] = None) -> int:
                              f"{row['seconds']:.1f} s, peak "
                              f"{row['peak_rss_gb']:.2f} GB"),
               file=sys.stderr, flush=True)
+    compare(rows, workdir)
     base = next((r for r in rows if 'error' not in r), None)
-    print('| case | time (s) | x first | peak RSS (GB) | x first |')
-    print('|---|---|---|---|---|')
+    head = '| case | time (s) | x first | peak RSS (GB) | x first |'
+    if official:
+        head += ' x official | max diff (/255) | unknown px > 2/255 |'
+    print(head)
+    print('|---' * (head.count('|') - 1) + '|')
     for r in rows:
         if 'error' in r:
-            print(f"| {r['case']} | failed: {r['error']} | | | |")
+            print(f"| {r['case']} | failed: {r['error']} |" + ' |' *
+                  (head.count('|') - 3))
             continue
-        print(f"| {r['case']} | {r['seconds']:.1f} | "
-              f"{r['seconds'] / base['seconds']:.2f} | "
-              f"{r['peak_rss_gb']:.2f} | "
-              f"{r['peak_rss_gb'] / base['peak_rss_gb']:.2f} |")
+        line = (f"| {r['case']} | {r['seconds']:.1f} | "
+                f"{r['seconds'] / base['seconds']:.2f} | "
+                f"{r['peak_rss_gb']:.2f} | "
+                f"{r['peak_rss_gb'] / base['peak_rss_gb']:.2f} |")
+        if official:
+            line += (f" {r['x_official']:.2f} | {r['max_diff']} | "
+                     f"{100 * r['frac_unknown_gt2']:.3f} % |"
+                     if 'x_official' in r else ' | | |')
+        print(line)
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(rows, f, indent=1)
