@@ -90,7 +90,7 @@ compute_all = _metrics.compute_all
 count_unknown = _metrics.count_unknown
 is_masked = _metrics.is_masked
 _io = import_light('utils.io')
-atomic_write = _io.atomic_write
+atomic_write_text = _io.atomic_write_text
 writable_path_error = _io.writable_path_error
 
 IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
@@ -327,13 +327,8 @@ def format_table(per_image: Dict[str, dict],
 
 def write_json_atomic(path: str, payload: dict) -> None:
     """Write ``payload`` to ``path`` through a temporary file + rename."""
-
-    def _write(tmp: str) -> None:
-        with open(tmp, 'w') as f:
-            json.dump(payload, f, indent=1, sort_keys=True)
-            f.write('\n')
-
-    atomic_write(path, _write)
+    atomic_write_text(path, json.dumps(payload, indent=1, sort_keys=True) +
+                      '\n')
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -23,7 +23,7 @@ from mmengine.hooks import Hook
 from mmengine.logging import print_log
 
 from dpt_mm.registry import DATASETS, HOOKS
-from dpt_mm.utils.io import atomic_write
+from dpt_mm.utils.io import atomic_write_text
 from .transforms.loading import UnreadableImageError
 
 
@@ -239,13 +239,9 @@ class UnlabeledImageDataset(BaseDataset):
                 extensions=sorted(self.extensions),
                 dirs=dir_mtimes)
             try:
-                text = json.dumps(header) + '\n' + '\n'.join(paths) + '\n'
-
-                def _write(tmp: str) -> None:
-                    with open(tmp, 'w', encoding='utf-8') as f:
-                        f.write(text)
-
-                atomic_write(cache_file, _write)
+                atomic_write_text(
+                    cache_file,
+                    json.dumps(header) + '\n' + '\n'.join(paths) + '\n')
             except OSError as err:  # read-only cache folder: scan next time
                 print_log(
                     f'could not write scan cache {cache_file}: {err}',

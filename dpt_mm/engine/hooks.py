@@ -8,7 +8,7 @@ import numpy as np
 from mmengine.hooks import Hook
 
 from dpt_mm.registry import HOOKS
-from dpt_mm.utils.io import atomic_imwrite, atomic_write
+from dpt_mm.utils.io import atomic_imwrite, atomic_write_text
 
 
 @HOOKS.register_module()
@@ -71,12 +71,7 @@ class DumpMetricsHook(Hook):
             return
         text = json.dumps({k: float(v)
                            for k, v in metrics.items()}, indent=2) + '\n'
-
-        def _write(tmp: str) -> None:
-            with open(tmp, 'w') as f:
-                f.write(text)
-
-        atomic_write(self.out_file, _write)
+        atomic_write_text(self.out_file, text)
 
 
 @HOOKS.register_module()

@@ -13,7 +13,7 @@ from typing import Union
 from mmengine.fileio.backends import LocalBackend
 
 from .fault import fault_armed, fault_point
-from .io import atomic_write
+from .io import atomic_write, atomic_write_text
 
 _ORIGINAL_PUT = LocalBackend.put
 _ORIGINAL_PUT_TEXT = LocalBackend.put_text
@@ -23,17 +23,15 @@ def _atomic_put(self: LocalBackend, obj: bytes, filepath: Union[str,
                                                                  Path]) -> None:
     """Write bytes to ``filepath`` via a temporary file and a rename."""
 
-    def _write(tmp: str) -> None:
-        with open(tmp, 'wb') as f:
-            if fault_armed('write'):  # die with half of the bytes written
-                view = memoryview(obj)
-                f.write(view[:len(view) // 2])
-                f.flush()
-                fault_point('write', str(filepath))
-                obj_rest = view[len(view) // 2:]
-                f.write(obj_rest)
-            else:
-                f.write(obj)
+    def _write(f) -> None:
+        if fault_armed('write'):  # die with half of the bytes written
+            view = memoryview(obj)
+            f.write(view[:len(view) // 2])
+            f.flush()
+            fault_point('write', str(filepath))
+            f.write(view[len(view) // 2:])
+        else:
+            f.write(obj)
 
     atomic_write(str(filepath), _write)
 
@@ -44,11 +42,7 @@ def _atomic_put_text(self: LocalBackend,
                      encoding: str = 'utf-8') -> None:
     """Write text to ``filepath`` via a temporary file and a rename."""
 
-    def _write(tmp: str) -> None:
-        with open(tmp, 'w', encoding=encoding) as f:
-            f.write(obj)
-
-    atomic_write(str(filepath), _write)
+    atomic_write_text(str(filepath), obj, encoding)
 
 
 def enable_atomic_local_writes() -> None:

@@ -36,11 +36,11 @@ Usage::
         --voc-dir data/VOCdevkit/VOC2012/JPEGImages
 """
 import argparse
+import importlib.util
 import json
 import math
 import os
 import os.path as osp
-import tempfile
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
@@ -61,39 +61,14 @@ class DatasetLayoutError(RuntimeError):
     """The dataset on disk does not match the expected layout."""
 
 
-# ---------------------------------------------------------------------------
-# small I/O helpers (kept here, free of the heavy mmagic import, so the
-# data tools start fast; dpt_mm.utils.io has the same idea for the package)
-# ---------------------------------------------------------------------------
-def _umask() -> int:
-    """The process umask (read by setting a restrictive one and restoring)."""
-    mask = os.umask(0o077)
-    os.umask(mask)
-    return mask
-
-
-def atomic_write_bytes(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and os.replace.
-
-    The file gets mode ``0o666 & ~umask`` like a plain ``open()``, not the
-    ``0o600`` of ``mkstemp``.
-
-    Args:
-        path (str): Destination file.
-        data (bytes): Content.
-    """
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix='.tmp-', dir=folder)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            f.write(data)
-            os.fchmod(f.fileno(), 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
+# the package's atomic writer, loaded by file: ``import dpt_mm`` would pull in
+# torch and mmagic, which the data tools do not need
+_spec = importlib.util.spec_from_file_location(
+    '_dpt_mm_io', osp.join(osp.dirname(osp.abspath(__file__)), '..', '..',
+                           'dpt_mm', 'utils', 'io.py'))
+_io = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_io)
+atomic_write_bytes = _io.atomic_write_bytes
 
 
 def imwrite_atomic(path: str, img: np.ndarray,
@@ -118,7 +93,7 @@ def dump_json_atomic(obj, path: str) -> None:
         obj: JSON-serialisable object.
         path (str): Destination file.
     """
-    atomic_write_bytes(path, (json.dumps(obj, indent=2) + '\n').encode())
+    _io.atomic_write_text(path, json.dumps(obj, indent=2) + '\n')
 
 
 def read_image(path: str, flag: int = cv2.IMREAD_COLOR) -> np.ndarray:

@@ -132,9 +132,8 @@ def write_shard(path: str, root: str, members: Sequence[str]) -> int:
     """Write one tar shard atomically; return its size in bytes."""
     from webdataset import TarWriter
 
-    def _write(tmp: str) -> None:
-        with open(tmp, 'wb') as f, TarWriter(f, encoder=False,
-                                             mtime=0) as writer:
+    def _write(f) -> None:
+        with TarWriter(f, encoder=False, mtime=0) as writer:
             for rel in members:
                 with open(osp.join(root, rel), 'rb') as img:
                     data = img.read()
@@ -190,13 +189,8 @@ def convert(root: str,
             entries.append(dict(name=name, samples=len(members),
                                 bytes=nbytes))
         manifest = _shards.manifest_dict(entries)
-        text = json.dumps(manifest, indent=1) + '\n'
-
-        def _write(tmp: str) -> None:
-            with open(tmp, 'w', encoding='utf-8') as f:
-                f.write(text)
-
-        _io.atomic_write(manifest_path, _write)
+        _io.atomic_write_text(manifest_path,
+                              json.dumps(manifest, indent=1) + '\n')
     except BaseException:
         for path in written:
             if osp.exists(path):
