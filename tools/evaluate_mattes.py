@@ -86,15 +86,14 @@ def import_light(module: str) -> ModuleType:
 
 _metrics = import_light('evaluation.functional.dim_matting')
 METRIC_KEYS = _metrics.METRIC_KEYS
-compute_all = _metrics.compute_all
+MASK_MODES = _metrics.MASK_MODES
 count_unknown = _metrics.count_unknown
-is_masked = _metrics.is_masked
+evaluate_sample = _metrics.evaluate_sample
 _io = import_light('utils.io')
 atomic_write_text = _io.atomic_write_text
 writable_path_error = _io.writable_path_error
 
 IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
-MASK_MODES = ('apply', 'check', 'none')
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -112,7 +111,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--metrics',
         nargs='+',
         default=list(METRIC_KEYS),
-        choices=list(METRIC_KEYS),
+        choices=list(_metrics.METRIC_FUNCS),
         help='metrics to compute (default: all four)')
     parser.add_argument(
         '--trimap-masking',
@@ -238,16 +237,12 @@ def evaluate_one(job: Tuple[str, str, str, str], metrics: Sequence[str],
         pred = read_matte(pred_path)
         alpha = read_matte(alpha_path)
         trimap = read_matte(trimap_path)
-        if masking == 'check' and pred.shape == trimap.shape and \
-                not is_masked(pred, trimap):
-            raise ValueError(f'{pred_path}: not masked by the trimap (must be'
-                             ' 0 on trimap 0 and 255 on trimap 255)')
-        values = compute_all(
+        values = evaluate_sample(
             pred,
             alpha,
             trimap,
             metrics,
-            mask_pred=masking == 'apply',
+            masking=masking,
             where=f'{name} ({pred_path}, {alpha_path}, {trimap_path})')
     except Exception as err:  # reported per file, the run goes on
         return name, None, f'{type(err).__name__}: {err}'
@@ -299,12 +294,9 @@ def format_table(per_image: Dict[str, dict],
     The mean row says how many images it averages (``of EXPECTED`` when
     given); ``mean=None`` leaves it out.
     """
-    fmt = {
-        'SAD': '{:10.4f}',
-        'MSE': '{:10.6f}',
-        'Grad': '{:10.4f}',
-        'Conn': '{:10.4f}'
-    }
+    def fmt(metric: str, value: float) -> str:
+        return f'{value:10.6f}' if metric == 'MSE' else f'{value:10.4f}'
+
     label = f'mean ({len(per_image)}' + (
         f' of {expected}' if expected is not None else '') + ' images)'
     width = max([len(label)] + ([len(n) for n in per_image] if rows else []))
@@ -313,12 +305,12 @@ def format_table(per_image: Dict[str, dict],
     if rows:
         for name, values in per_image.items():
             lines.append(
-                name.ljust(width) + ''.join(' ' + fmt[m].format(values[m])
+                name.ljust(width) + ''.join(' ' + fmt(m, values[m])
                                             for m in metrics))
         lines.append('-' * len(head))
     if mean is None:
         return '\n'.join(lines)
-    lines.append(label.ljust(width) + ''.join(' ' + fmt[m].format(mean[m])
+    lines.append(label.ljust(width) + ''.join(' ' + fmt(m, mean[m])
                                               for m in metrics))
     lines.append('(SAD, Grad, Conn divided by 1000; MSE raw -- papers print '
                  'MSE x 1e3)')

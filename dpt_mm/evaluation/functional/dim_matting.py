@@ -49,7 +49,9 @@ import numpy as np
 
 UNKNOWN = 128
 TRIMAP_VALUES = (0, UNKNOWN, 255)
-METRIC_KEYS = ('SAD', 'MSE', 'Grad', 'Conn')
+#: trimap masking of a prediction before scoring: set it to 0 / 255 on the
+#: trimap's background / foreground, require it to be so, or score as given
+MASK_MODES = ('apply', 'check', 'none')
 
 _F32_255 = np.float32(255)
 # float32(k) / float32(255) for every 8-bit value, as MATLAB's single(x)/255
@@ -305,7 +307,7 @@ class _Sample:
 # --------------------------------------------------------------------------
 # the four metrics
 # --------------------------------------------------------------------------
-def _sad(s: _Sample) -> float:
+def _sad(s: _Sample, **_options) -> float:
     if s.bbox is None:
         return 0.0
     # abs(single(p) - single(g)) / 255 in single, zero outside the region
@@ -319,7 +321,7 @@ def _sad(s: _Sample) -> float:
 _SQ_ERR_F32 = np.square(_UNIT_F32, dtype=np.float32)
 
 
-def _mse(s: _Sample) -> float:
+def _mse(s: _Sample, **_options) -> float:
     if s.bbox is None:
         return 0.0  # documented: no unknown pixel, no error
     total = matlab_sum2(cv2.LUT(s.abs_diff, _SQ_ERR_F32))
@@ -364,7 +366,7 @@ def _gradient_amplitude(img: np.ndarray, box: BBox, kernels: Sequence,
     return amp[t - t0:b - t0, l - l0:r - l0].astype(np.float32)
 
 
-def _grad(s: _Sample, sigma: float = 1.4) -> float:
+def _grad(s: _Sample, sigma: float = 1.4, **_options) -> float:
     if s.bbox is None:
         return 0.0
     kernels = gauss_gradient_kernels(sigma)
@@ -435,7 +437,7 @@ def _largest_component(mask: np.ndarray) -> Tuple[np.ndarray, int]:
     return labels, best
 
 
-def _conn(s: _Sample, step: float = 0.1) -> float:
+def _conn(s: _Sample, step: float = 0.1, **_options) -> float:
     if s.bbox is None:
         return 0.0
     if step not in _CONN_TABLE_CACHE:
@@ -504,7 +506,7 @@ def compute_sad(pred: np.ndarray, alpha: np.ndarray,
         float: Sum of absolute differences (alphas in [0, 1]) / 1000; 0 when
         the unknown region is empty.
     """
-    return _sad(_Sample(*check_inputs(pred, alpha, trimap)))
+    return evaluate_sample(pred, alpha, trimap, ['SAD'])['SAD']
 
 
 def compute_mse(pred: np.ndarray, alpha: np.ndarray,
@@ -521,7 +523,7 @@ def compute_mse(pred: np.ndarray, alpha: np.ndarray,
         (0 / 0) when the unknown region is empty; this returns 0.0 there
         (no pixel to err on), as mmagic's ``MattingMSE`` does.
     """
-    return _mse(_Sample(*check_inputs(pred, alpha, trimap)))
+    return evaluate_sample(pred, alpha, trimap, ['MSE'])['MSE']
 
 
 def compute_grad(pred: np.ndarray,
@@ -543,7 +545,8 @@ def compute_grad(pred: np.ndarray,
     Returns:
         float: Gradient error / 1000; 0 when the unknown region is empty.
     """
-    return _grad(_Sample(*check_inputs(pred, alpha, trimap)), sigma)
+    return evaluate_sample(
+        pred, alpha, trimap, ['Grad'], sigma=sigma)['Grad']
 
 
 def compute_conn(pred: np.ndarray,
@@ -568,10 +571,65 @@ def compute_conn(pred: np.ndarray,
     Returns:
         float: Connectivity error / 1000; 0 when the unknown region is empty.
     """
-    return _conn(_Sample(*check_inputs(pred, alpha, trimap)), step)
+    return evaluate_sample(pred, alpha, trimap, ['Conn'], step=step)['Conn']
 
 
-_FUNCS = {'SAD': _sad, 'MSE': _mse, 'Grad': _grad, 'Conn': _conn}
+#: the metric table: name -> ``fn(sample, sigma=..., step=...)``; a new metric
+#: is one function above and one line here (the MMEngine metrics and
+#: ``tools/evaluate_mattes.py`` both read it)
+METRIC_FUNCS = {'SAD': _sad, 'MSE': _mse, 'Grad': _grad, 'Conn': _conn}
+METRIC_KEYS = tuple(METRIC_FUNCS)
+
+
+def evaluate_sample(pred: np.ndarray,
+                    alpha: np.ndarray,
+                    trimap: np.ndarray,
+                    metrics: Sequence[str] = METRIC_KEYS,
+                    masking: str = 'none',
+                    where: str = '',
+                    sigma: float = 1.4,
+                    step: float = 0.1) -> Dict[str, float]:
+    """Check one sample once, mask it, and compute metrics of the table.
+
+    Args:
+        pred (np.ndarray): uint8 (H, W) prediction.
+        alpha (np.ndarray): uint8 (H, W) ground truth.
+        trimap (np.ndarray): uint8 (H, W) trimap, values {0, 128, 255}.
+        metrics (Sequence[str]): Names of :data:`METRIC_FUNCS`.
+        masking (str): One of :data:`MASK_MODES`. Defaults to ``'none'``
+            (the prediction as given, like the MATLAB functions).
+        where (str): Sample name for error messages.
+        sigma (float): Gaussian sigma of Grad. Defaults to 1.4.
+        step (float): Threshold step of Conn. Defaults to 0.1.
+
+    Returns:
+        dict[str, float]: Metric name to value (SAD / 1000, raw MSE,
+        Grad / 1000, Conn / 1000).
+
+    Raises:
+        KeyError: A metric name not in the table.
+        ValueError: Bad inputs, an unknown ``masking``, or (``'check'``) a
+            prediction not masked by the trimap.
+    """
+    unknown_names = [m for m in metrics if m not in METRIC_FUNCS]
+    if unknown_names:
+        raise KeyError(f'unknown metric(s) {unknown_names}; '
+                       f'choose from {list(METRIC_KEYS)}')
+    if masking not in MASK_MODES:
+        raise ValueError(f'trimap masking must be one of {MASK_MODES}, '
+                         f'got {masking!r}')
+    pred, alpha, trimap = check_inputs(pred, alpha, trimap, where)
+    if masking == 'check' and not is_masked(pred, trimap):
+        raise ValueError(
+            f'{where}: pred_alpha is not masked by the trimap (0 on trimap '
+            "0, 255 on trimap 255); mask it or use masking 'apply'")
+    if masking == 'apply':
+        pred = mask_by_trimap(pred, trimap)
+    sample = _Sample(pred, alpha, trimap)
+    return {
+        name: METRIC_FUNCS[name](sample, sigma=sigma, step=step)
+        for name in metrics
+    }
 
 
 def compute_all(pred: np.ndarray,
@@ -582,40 +640,11 @@ def compute_all(pred: np.ndarray,
                 where: str = '',
                 sigma: float = 1.4,
                 step: float = 0.1) -> Dict[str, float]:
-    """Compute several DIM metrics of one sample in a single pass.
-
-    The inputs are checked and the unknown-region box is found once and
-    shared by all metrics.
-
-    Args:
-        pred (np.ndarray): uint8 (H, W) prediction.
-        alpha (np.ndarray): uint8 (H, W) ground truth.
-        trimap (np.ndarray): uint8 (H, W) trimap, values {0, 128, 255}.
-        metrics (Sequence[str]): Any of ``'SAD', 'MSE', 'Grad', 'Conn'``.
-        mask_pred (bool): Set ``pred`` to 0 / 255 where the trimap is
-            0 / 255 first (the DIM protocol). Defaults to False: evaluate
-            ``pred`` as given, like the MATLAB functions.
-        where (str): Sample name for error messages.
-        sigma (float): Gaussian sigma of Grad. Defaults to 1.4.
-        step (float): Threshold step of Conn. Defaults to 0.1.
-
-    Returns:
-        dict[str, float]: Metric name to value (SAD / 1000, raw MSE,
-        Grad / 1000, Conn / 1000).
-    """
-    unknown_names = [m for m in metrics if m not in _FUNCS]
-    if unknown_names:
-        raise KeyError(f'unknown metric(s) {unknown_names}; '
-                       f'choose from {list(METRIC_KEYS)}')
-    pred, alpha, trimap = check_inputs(pred, alpha, trimap, where)
-    if mask_pred:
-        pred = mask_by_trimap(pred, trimap)
-    sample = _Sample(pred, alpha, trimap)
-    extra = {'Grad': (sigma, ), 'Conn': (step, )}
-    return {
-        name: _FUNCS[name](sample, *extra.get(name, ()))
-        for name in metrics
-    }
+    """:func:`evaluate_sample` with masking ``'apply'`` (``mask_pred``) or
+    ``'none'`` (the default, like the MATLAB functions)."""
+    return evaluate_sample(pred, alpha, trimap, metrics,
+                           'apply' if mask_pred else 'none', where, sigma,
+                           step)
 
 
 def count_unknown(trimap: np.ndarray) -> int:
