@@ -114,21 +114,6 @@ def test_atomic_write_failure_leaves_no_file_and_no_temporary(
         assert target.read_bytes() == b'old'
 
 
-def test_mmengine_local_backend_put_is_atomic(tmp_path):
-    """Checkpoints go through LocalBackend.put, which dpt_mm makes atomic."""
-    import dpt_mm  # noqa: F401
-    from mmengine.fileio.backends import LocalBackend
-    backend = LocalBackend()
-    path = tmp_path / 'a' / 'epoch_1.pth'
-
-    backend.put(b'complete', str(path))
-    assert path.read_bytes() == b'complete'
-    with pytest.raises(Exception):
-        backend.put('not bytes: fails inside the write', str(path))
-    assert path.read_bytes() == b'complete'
-    assert sorted(p.name for p in path.parent.iterdir()) == ['epoch_1.pth']
-
-
 def _run_toy(work_dir, max_epochs, resume=False):
     from mmengine.config import Config
     from mmengine.runner import Runner

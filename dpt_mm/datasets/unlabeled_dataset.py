@@ -11,7 +11,6 @@ import logging
 import multiprocessing as mp
 import os
 import os.path as osp
-import pickle
 import time
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -24,6 +23,7 @@ from mmengine.logging import print_log
 
 from dpt_mm.registry import DATASETS, HOOKS
 from dpt_mm.utils.io import atomic_write_text
+from dpt_mm.utils.patches import serialize_without_gc
 from .transforms.loading import UnreadableImageError
 
 
@@ -290,22 +290,9 @@ class UnlabeledImageDataset(BaseDataset):
             return None  # missing folder or damaged cache: scan again
 
     def _serialize_data(self) -> Tuple[np.ndarray, np.ndarray]:
-        """Serialize ``data_list`` like MMEngine, without its ``gc.collect``.
-
-        MMEngine's version ends with a full garbage collection, which takes
-        over a second in a process holding torch and friends and frees
-        nothing here (the list entries are plain dicts freed by reference
-        counting), so every dataset build paid for it.
-
-        Returns:
-            Tuple[np.ndarray, np.ndarray]: Bytes and end addresses.
-        """
-        chunks = [pickle.dumps(x, protocol=4) for x in self.data_list]
-        address = np.cumsum(
-            np.fromiter((len(c) for c in chunks), np.int64, len(chunks)))
-        data_bytes = np.frombuffer(b''.join(chunks), dtype=np.uint8)
-        self.data_list.clear()
-        return data_bytes, address
+        """MMEngine's serialization without its ``gc.collect`` (see
+        :func:`dpt_mm.utils.patches.serialize_without_gc`)."""
+        return serialize_without_gc(self)
 
     def full_init(self) -> None:
         """Load the list, then check that at least one image is readable."""

@@ -16,6 +16,7 @@ import numpy as np
 from mmagic.datasets.transforms import RandomAffine
 
 from dpt_mm.registry import TRANSFORMS
+from dpt_mm.utils.patches import inverse_affine_matrix
 
 _INTERPOLATION = {
     'nearest': cv2.INTER_NEAREST,
@@ -181,8 +182,7 @@ class ResizeCropAffine(RandomAffine):
             else (0, 0)
         params = self.draw_affine_params(degrees, (ch, cw))
         center = (cw * 0.5 - 0.5, ch * 0.5 - 0.5)
-        m = np.array(
-            self._get_inverse_affine_matrix(center, *params)).reshape(2, 3)
+        m = np.array(inverse_affine_matrix(center, *params)).reshape(2, 3)
         m[0, 2] += x0  # window -> resized image
         m[1, 2] += y0
         return (rh, rw), m

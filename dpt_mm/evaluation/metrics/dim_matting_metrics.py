@@ -15,6 +15,7 @@ from mmagic.evaluation.metrics.base_sample_wise_metric import \
 from mmengine.logging import print_log
 
 from dpt_mm.registry import METRICS
+from dpt_mm.utils.patches import mmengine_metric_evaluate
 from ..functional import (MASK_MODES, METRIC_FUNCS, METRIC_KEYS,
                           count_unknown, evaluate_sample)
 
@@ -238,7 +239,7 @@ class DIMMattingMetrics(BaseSampleWiseMetric):
             size = getattr(self, 'size', None)
         if size is None:
             size = len(self.results)
-        return super(BaseSampleWiseMetric, self).evaluate(size)
+        return mmengine_metric_evaluate(self, size)
 
 
 @METRICS.register_module()
