@@ -30,7 +30,7 @@ from .shard_schedule import ShardSchedule, StreamLayout, stream_positions
 from .shards import (IMAGE_SUFFIXES, ShardListError, count_samples,
                      open_shard, resolve_shards, shard_name)
 from .transforms.loading import UnreadableImageError
-from .unlabeled_dataset import SharedCounter
+from .unlabeled_dataset import SharedCounter, record_skip
 
 
 class PairingShuffleBuffer:
@@ -488,11 +488,6 @@ class ShardedImageDataset(IterableDataset):
                 raise
             if err.filename == bg_path:
                 buffer.discard(bg)
-            count = self._skip_counter.increment()
-            print_log(
-                f'skipped unreadable image {err.filename} ({err.reason}); '
-                f'{count} unreadable image(s) skipped so far',
-                logger='current',
-                level=logging.WARNING)
+            record_skip(self._skip_counter, err)
             return None
         return out
