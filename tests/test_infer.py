@@ -278,7 +278,6 @@ def test_blur_fusion_recovers_foreground(monkeypatch):
 
 @pytest.mark.slow  # a fresh venv compiles pymatting's numba kernels: minutes
 def test_pymatting_ml_recovers_foreground():
-    pytest.importorskip('pymatting')
     err, naive = _fg_errors('ml')  # measured 0.026 vs 0.127
     assert err < 0.25 * naive, (err, naive)
 
