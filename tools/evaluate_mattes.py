@@ -1,39 +1,15 @@
-"""Evaluate saved alpha mattes with the official DIM metrics.
+r"""Evaluate saved 8-bit alpha mattes with the official DIM metrics.
 
-Scores any method's 8-bit predictions (``--pred``) against ground-truth
-alphas (``--alpha``) and trimaps (``--trimap``) whose file names match (the
-Composition-1k layout; names are matched on the file stem, so ``a.png`` and
-``a.jpg`` pair up), with the SAD / MSE / Grad / Conn of
-:mod:`dpt_mm.evaluation.functional` (values of the MATLAB code of Deep Image
-Matting). Prints a progress bar, a per-image table and the means; ``--json``
-writes ``{"per_image": {name: {"SAD", "MSE", "Grad", "Conn"}}, "mean": {...}}``
-in the units SAD / 1000, raw MSE, Grad / 1000, Conn / 1000, plus the lists of
-missing / extra / failed files.
-
-Predictions are masked by the trimap before scoring (0 on trimap 0, 255 on
-trimap 255: the DIM protocol) unless ``--trimap-masking none`` (score as
-given, as the MATLAB functions do) or ``check`` (refuse unmasked files).
-
-By default the evaluation is strict: every ground-truth image must have a
-prediction that scores, else the tool names what is missing or failed,
-prints no mean and exits with 1 (a mean over a subset is not comparable
-with one over the full set). ``--allow-missing`` scores what there is and
-prints the mean of those; every mean is printed with its image count.
-
-Exit status: 0 when every ground-truth image was evaluated (with
-``--allow-missing``: at least one; with ``--strict``: also no extra
-prediction or ignored file), 1 otherwise, 2 on bad arguments (including a
-``--json`` path that cannot be written, found before any scoring).
-
-The tool imports neither torch nor mmagic (see :func:`import_light`), so it
-starts in well under a second.
+Pairs ``--pred`` / ``--alpha`` / ``--trimap`` files by stem and scores them
+with the metric table of :mod:`dpt_mm.evaluation.functional` (MATLAB
+values), strictly by default (docs/reliability.md); it imports neither
+torch nor mmagic (:func:`import_light`), so it starts in under a second.
 
 Example::
 
-    python tools/evaluate_mattes.py --pred work_dirs/pred \\
-        --alpha data/comp1k/Test_set/alpha_copy \\
-        --trimap data/comp1k/Test_set/trimaps --json work_dirs/metrics.json \\
-        --workers 4
+    python tools/evaluate_mattes.py --pred work_dirs/pred \
+        --alpha data/comp1k/Test_set/alpha_copy \
+        --trimap data/comp1k/Test_set/trimaps --json work_dirs/metrics.json
 """
 import argparse
 import importlib

@@ -112,11 +112,13 @@ def main() -> int:
         for name, t in rows:
             print(f'  {name:40s} {t:8.2f}')
         print('ratios:')
-        print(f'  mmpretrain scan / cache read      {t_mmp_scan / t_cache:6.1f}')
-        print(f'  dpt-mm scan / cache read          {t_scan / t_cache:6.1f}')
-        print(f'  mmpretrain scan / dpt-mm scan     {t_mmp_scan / t_scan:6.2f}')
-        print(f'  cache read / list file            {t_cache / t_list:6.2f}')
-        print(f'  dpt-mm list / mmengine list       {t_list / t_mmp_list:6.2f}')
+        for name, ratio in (
+            ('mmpretrain scan / cache read', t_mmp_scan / t_cache),
+            ('dpt-mm scan / cache read', t_scan / t_cache),
+            ('mmpretrain scan / dpt-mm scan', t_mmp_scan / t_scan),
+            ('cache read / list file', t_cache / t_list),
+            ('dpt-mm list / mmengine list', t_list / t_mmp_list)):
+            print(f'  {name:34s} {ratio:6.2f}')
     finally:
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)

@@ -1,33 +1,9 @@
-r"""Write mmagic annotation files for Adobe Composition-1k.
+r"""Write mmagic's annotation files for Adobe Composition-1k.
 
-The files are read by mmagic's ``AdobeComp1kDataset``: each entry holds
-``*_path`` keys relative to the data root (``alpha_path``, ``fg_path``,
-``bg_path``, ``merged_path``, ``trimap_path``).
-
-Training list (``training_list.json``): every training foreground paired
-with its COCO backgrounds from ``Training_set/training_bg_names.txt`` (DIM's
-list, 100 per foreground; ``COCO_train2014_`` names are mapped to COCO 2017
-file names when the 2014 file is absent). ``bg_path`` is stored relative to
-the data root, so the COCO folder may live outside it. With ``--no-bg`` each
-foreground appears once (online composition draws the background itself).
-
-Test list (``test_list.json``): the 1000 test composites with their given
-trimaps. Two layouts are understood:
-
-* the Adobe release: ``Test_set/Adobe-licensed images/{fg,alpha,trimaps}``
-  plus ``test_fg_names.txt`` / ``test_bg_names.txt`` (20 VOC backgrounds per
-  foreground). Missing composites are made with DIM's recipe (background
-  scaled up to cover the foreground, cropped at the top-left corner,
-  ``fg * a + bg * (1 - a)`` truncated to uint8) into ``Test_set/merged`` and
-  ``Test_set/bg`` when ``--voc-dir`` is given;
-* the flat copy used by GCA / MG Matting: ``Test_set/{merged,alpha_copy,
-  trimaps}`` with one file name shared by the three folders.
-
-mmagic ships ``tools/dataset_converters/comp1k/preprocess_comp1k_dataset.py``
-but only in its source tree (not in the wheel), it shells out to ``pngfix``
-and always recomposites the training set; this converter keeps the online
-recipe, validates every file it lists, writes atomically and is importable
-(``make_demo_data.py`` and ``distinct646.py`` reuse its helpers).
+``training_list.json`` / ``test_list.json`` for ``AdobeComp1kDataset``,
+each file validated, missing test composites made with DIM's recipe, all
+written atomically (docs/data_preparation.md). mmagic's own converter is
+not in its wheel and always recomposites the training set.
 
 Usage::
 

@@ -1,47 +1,31 @@
 """Numpy ports of the Deep Image Matting (DIM) MATLAB evaluation functions.
 
-The Composition-1k numbers of matting papers come from the MATLAB functions
-``compute_sad_loss``, ``compute_mse_loss``, ``compute_gradient_loss`` (with
-``gaussgradient``, sigma 1.4) and ``compute_connectivity_error`` (step 0.1)
-released with DIM (Xu et al., CVPR 2017). mmagic 1.2.0's metrics drift from
-them: they work in float64 with ``np.arange`` thresholds (Conn off by up to
-0.5 % on the cases of ``tests/data/dim_official_metrics``), and their SAD, and
-the numerator of their MSE, sum over the whole image instead of the unknown
-region (equal only when the ground truth is exactly 0 / 255 on the trimap's
-background / foreground). This module re-implements the MATLAB functions,
-following MATLAB's arithmetic where it changes results:
-
-* error maps are single precision (``single(pred)`` etc.) and are summed the
-  way ``sum(sum(X))`` does for singles: a float32 running sum down each
-  column, then a float32 running sum over the column sums;
-* Conn thresholds are MATLAB's ``0:step:1`` compared against single-precision
-  alphas (``153/255`` passes the 0.6 threshold; in float64 it does not), the
-  largest 4-connected component is picked as ``bwconncomp`` + ``max`` do
-  (the first in column-major order on ties), and differences below 0.15 are
-  cut;
-* Grad normalises both mattes with ``mat2gray`` (min-max over the whole
-  image, in double), filters them with ``gaussgradient``'s 2-D kernel
-  (first derivative of a Gaussian, sigma 1.4, unit Frobenius norm) and a
-  replicated border, and squares the difference of the single-precision
-  amplitudes.
-
-All functions evaluate the prediction exactly as given, like the MATLAB
-functions. The DIM protocol evaluates predictions masked by the trimap
-(0 where trimap is 0, 255 where it is 255); :func:`mask_by_trimap` applies
-that and :func:`compute_all` does so when ``mask_pred=True``. Masking does not
-change SAD and MSE (they only look at the unknown region) but changes Grad
-(the min-max normalisation and the filter see the whole image) and can change
-Conn (connected components span the whole image).
-
-Speed: the work that does not depend on the whole image (error maps, the
-filters of Grad, the per-pixel part of Conn) runs only on the bounding box
-of the unknown region (plus the filter's halo); sums over the box are
-bit-identical to sums over the whole image because the skipped terms are
-zeros. The separable Gaussian-derivative filter runs as two 1-D passes.
-
-Units follow the papers and the fixture of ``tests/data/dim_official_metrics``:
-SAD / 1000, MSE raw, Grad / 1000, Conn / 1000.
+Paper numbers on Composition-1k come from DIM's MATLAB code; mmagic 1.2.0's
+metrics drift from it (float64 Conn thresholds, SAD / MSE summed over the
+whole image). These follow MATLAB's arithmetic; units as the papers and
+``tests/data/dim_official_metrics``: SAD / 1000, MSE raw, Grad / 1000,
+Conn / 1000. :data:`METRIC_FUNCS` is the one table of metrics.
 """
+# MATLAB arithmetic followed where it changes results:
+# * error maps are single precision (``single(pred)`` etc.) and are summed the
+#   way ``sum(sum(X))`` does for singles: a float32 running sum down each
+#   column, then a float32 running sum over the column sums;
+# * Conn thresholds are MATLAB's ``0:step:1`` compared against single-precision
+#   alphas (``153/255`` passes the 0.6 threshold; in float64 it does not), the
+#   largest 4-connected component is picked as ``bwconncomp`` + ``max`` do
+#   (the first in column-major order on ties), and differences below 0.15 are
+#   cut;
+# * Grad normalises both mattes with ``mat2gray`` (min-max over the whole
+#   image, in double), filters them with ``gaussgradient``'s 2-D kernel
+#   (first derivative of a Gaussian, sigma 1.4, unit Frobenius norm) and a
+#   replicated border, and squares the difference of the single-precision
+#   amplitudes.
+#
+# Speed: the work that does not depend on the whole image (error maps, the
+# filters of Grad, the per-pixel part of Conn) runs only on the bounding box
+# of the unknown region (plus the filter's halo); sums over the box are
+# bit-identical to sums over the whole image because the skipped terms are
+# zeros. The separable Gaussian-derivative filter runs as two 1-D passes.
 from typing import Dict, Optional, Sequence, Tuple
 
 import cv2
