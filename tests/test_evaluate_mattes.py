@@ -435,3 +435,30 @@ def test_unwritable_json_is_refused_before_scoring(dirs, tmp_path, capsys,
             f' ({blocker} is a file, not a folder)\n'
             if target != tmp_path else '\n')
     assert blocker.read_text() == 'x'
+
+
+def test_a_fifth_metric_is_one_table_entry(dirs, tmp_path, monkeypatch):
+    """One function added to the metric table reaches both the MMEngine
+    metric and this tool (no other list of metric names to extend)."""
+    from dpt_mm.evaluation.functional import dim_matting
+    from dpt_mm.registry import METRICS
+
+    def unknown_count(sample, **options):
+        return float(sample.num_unknown)
+
+    for table in {id(t): t for t in (dim_matting.METRIC_FUNCS,
+                                     tool._metrics.METRIC_FUNCS)}.values():
+        monkeypatch.setitem(table, 'Unknown', unknown_count)
+    pred, alpha, trimap = (cv2.imread(osp.join(d, 'case001_00.png'),
+                                      cv2.IMREAD_UNCHANGED) for d in dirs)
+    want = float(np.count_nonzero(trimap == 128))
+    metric = METRICS.build(dict(type='DIMMattingMetrics',
+                                metrics=['SAD', 'Unknown']))
+    metric.process(None, [{
+        'ori_alpha': alpha, 'ori_trimap': trimap, 'merged_path': 'a.png',
+        'output': {'pred_alpha': pred}}])
+    assert metric.evaluate(1)['Unknown'] == want
+    out = tmp_path / 'five.json'
+    assert run(dirs, '--metrics', 'Unknown', '--json', str(out)) == 0
+    res = json.loads(out.read_text())
+    assert res['per_image']['case001_00.png'] == {'Unknown': want}

@@ -196,23 +196,14 @@ def test_read_image_matches_mmcv_and_rejects_bad_files(tmp_path):
     np.testing.assert_array_equal(read_gray_map(tri3), [[0, 128, 255]])
 
 
-def test_atomic_write_keeps_old_file_on_failure(tmp_path, monkeypatch):
+def test_atomic_write_image_round_trip_and_unencodable(tmp_path):
+    """The image writer keeps the exact pixels; an image it cannot encode
+    writes nothing (write failures: test_foundation)."""
     target = str(tmp_path / 'sub' / 'alpha.png')
     img = np.arange(12, dtype=np.uint8).reshape(3, 4)
     atomic_write_image(target, img)
     np.testing.assert_array_equal(
         cv2.imread(target, cv2.IMREAD_UNCHANGED), img)
-    before = open(target, 'rb').read()
-
-    def broken_replace(src, dst):
-        raise OSError('disk full')
-
-    monkeypatch.setattr(os, 'replace', broken_replace)
-    with pytest.raises(OSError, match='disk full'):
-        atomic_write_image(target, img * 2)
-    monkeypatch.undo()
-    assert open(target, 'rb').read() == before
-    assert os.listdir(tmp_path / 'sub') == ['alpha.png']  # no temp left
     with pytest.raises(ValueError, match='cannot encode'):
         atomic_write_image(str(tmp_path / 'x.notanimage'), img)
     assert not osp.exists(tmp_path / 'x.notanimage')
@@ -287,7 +278,6 @@ def test_blur_fusion_recovers_foreground(monkeypatch):
 
 @pytest.mark.slow  # a fresh venv compiles pymatting's numba kernels: minutes
 def test_pymatting_ml_recovers_foreground():
-    pytest.importorskip('pymatting')
     err, naive = _fg_errors('ml')  # measured 0.026 vs 0.127
     assert err < 0.25 * naive, (err, naive)
 

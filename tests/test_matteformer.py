@@ -511,6 +511,47 @@ def test_train_losses_prm_schedule(monkeypatch):
     assert calls == [True]  # after 3x warm-up: always PRM
 
 
+def test_prm_middle_band_mixes_trimap_regions_and_prm():
+    """MatteFormer's default warm-up 5000: below it always the trimap's
+    regions, in [5000, 15000) either with probability 1/2, from 15000 PRM."""
+    from mmengine.logging import MessageHub
+    model = MODELS.build(tiny_model_cfg())
+    info = MessageHub.get_current_instance().runtime_info
+    old = dict(info)
+    torch.manual_seed(0)
+    try:
+        for it, low, high in ((4999, 50, 50), (5000, 15, 35),
+                              (14999, 15, 35), (15000, 0, 0)):
+            info['iter'] = it
+            picks = sum(model._use_trimap_regions() for _ in range(50))
+            assert low <= picks <= high, (it, picks)
+    finally:
+        info.clear()
+        info.update(old)
+
+
+def test_iteration_counter_outside_a_runner(monkeypatch):
+    """Without a runner's 'iter' the mattor counts its own training steps,
+    so the warm-up still ends."""
+    from mmengine.logging import MessageHub
+    from dpt_mm.models.editors import prm_mattor as mf
+    model = MODELS.build(tiny_model_cfg(train_cfg=dict(prm_warmup_iters=1)))
+    info = MessageHub.get_current_instance().runtime_info
+    monkeypatch.delitem(info, 'iter', raising=False)  # no runner
+    calls = []
+    real = mf.progressive_refinement
+    monkeypatch.setattr(
+        mf, 'progressive_refinement',
+        lambda *a, **k: calls.append(1) or real(*a, **k))
+    inputs, ds = _train_batch()
+    assert model._current_iter() == 0
+    model(inputs, ds, mode='loss')  # iteration 0 < warm-up: no PRM
+    assert calls == [] and model._current_iter() == 1
+    model._local_iter = 3  # 3 x warm-up: PRM from now on
+    model(inputs, ds, mode='loss')
+    assert calls == [1] and model._current_iter() == 4
+
+
 def make_tiny_comp1k(root: Path) -> None:
     """Two foregrounds with soft round alphas and two backgrounds in
     Composition-1k layout with mmagic's ``training_list.json``."""

@@ -93,7 +93,7 @@ def test_gca_replacements_are_equivalent():
 @pytest.mark.slow
 @pytest.mark.parametrize('name', ['mgmatting', 'gca'])
 def test_onnxruntime_matches_pytorch(name, tmp_path):
-    pytest.importorskip('onnxruntime')
+    import onnxruntime  # noqa: F401  (requirements/deploy.txt)
     model = calibrated(name)
     path = str(tmp_path / f'{name}.onnx')
     export_onnx(model, path, SIZES[0])
@@ -138,7 +138,7 @@ def test_cli_bad_input(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_cli_exports_matteformer_with_dynamic_size(tmp_path, capsys):
-    pytest.importorskip('onnxruntime')
+    import onnxruntime  # noqa: F401  (requirements/deploy.txt)
     cli = _load_cli()
     model, cfg_path, ckpt = _matteformer_files(tmp_path)
     out = tmp_path / 'matteformer.onnx'

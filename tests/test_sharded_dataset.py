@@ -27,7 +27,7 @@ from dpt_mm.datasets import (ShardedImageDataset, ShardSchedule,
                              StreamLayout, UnlabeledImageDataset)
 from dpt_mm.datasets.shard_schedule import stream_positions
 from dpt_mm.datasets.shards import resolve_shards
-from dpt_mm.datasets.unlabeled_dataset import _find_skip_counting_dataset
+from dpt_mm.engine.hooks import _find_skip_counting_dataset
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TOOL = osp.join(REPO, 'tools', 'dataset_converters', 'folder2shards.py')

@@ -14,7 +14,8 @@ from mmengine.logging import MessageHub, MMLogger
 from mmengine.registry import init_default_scope
 
 import dpt_mm  # noqa: F401  (registers the modules)
-from dpt_mm.datasets import SkippedImagesHook, UnlabeledImageDataset
+from dpt_mm.datasets import UnlabeledImageDataset
+from dpt_mm.engine import SkippedImagesHook
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(REPO, 'configs', '_base_', 'datasets',

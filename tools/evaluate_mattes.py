@@ -1,39 +1,15 @@
-"""Evaluate saved alpha mattes with the official DIM metrics.
+r"""Evaluate saved 8-bit alpha mattes with the official DIM metrics.
 
-Scores any method's 8-bit predictions (``--pred``) against ground-truth
-alphas (``--alpha``) and trimaps (``--trimap``) whose file names match (the
-Composition-1k layout; names are matched on the file stem, so ``a.png`` and
-``a.jpg`` pair up), with the SAD / MSE / Grad / Conn of
-:mod:`dpt_mm.evaluation.functional` (values of the MATLAB code of Deep Image
-Matting). Prints a progress bar, a per-image table and the means; ``--json``
-writes ``{"per_image": {name: {"SAD", "MSE", "Grad", "Conn"}}, "mean": {...}}``
-in the units SAD / 1000, raw MSE, Grad / 1000, Conn / 1000, plus the lists of
-missing / extra / failed files.
-
-Predictions are masked by the trimap before scoring (0 on trimap 0, 255 on
-trimap 255: the DIM protocol) unless ``--trimap-masking none`` (score as
-given, as the MATLAB functions do) or ``check`` (refuse unmasked files).
-
-By default the evaluation is strict: every ground-truth image must have a
-prediction that scores, else the tool names what is missing or failed,
-prints no mean and exits with 1 (a mean over a subset is not comparable
-with one over the full set). ``--allow-missing`` scores what there is and
-prints the mean of those; every mean is printed with its image count.
-
-Exit status: 0 when every ground-truth image was evaluated (with
-``--allow-missing``: at least one; with ``--strict``: also no extra
-prediction or ignored file), 1 otherwise, 2 on bad arguments (including a
-``--json`` path that cannot be written, found before any scoring).
-
-The tool imports neither torch nor mmagic (see :func:`import_light`), so it
-starts in well under a second.
+Pairs ``--pred`` / ``--alpha`` / ``--trimap`` files by stem and scores them
+with the metric table of :mod:`dpt_mm.evaluation.functional` (MATLAB
+values), strictly by default (docs/reliability.md); it imports neither
+torch nor mmagic (:func:`import_light`), so it starts in under a second.
 
 Example::
 
-    python tools/evaluate_mattes.py --pred work_dirs/pred \\
-        --alpha data/comp1k/Test_set/alpha_copy \\
-        --trimap data/comp1k/Test_set/trimaps --json work_dirs/metrics.json \\
-        --workers 4
+    python tools/evaluate_mattes.py --pred work_dirs/pred \
+        --alpha data/comp1k/Test_set/alpha_copy \
+        --trimap data/comp1k/Test_set/trimaps --json work_dirs/metrics.json
 """
 import argparse
 import importlib
@@ -86,15 +62,14 @@ def import_light(module: str) -> ModuleType:
 
 _metrics = import_light('evaluation.functional.dim_matting')
 METRIC_KEYS = _metrics.METRIC_KEYS
-compute_all = _metrics.compute_all
+MASK_MODES = _metrics.MASK_MODES
 count_unknown = _metrics.count_unknown
-is_masked = _metrics.is_masked
+evaluate_sample = _metrics.evaluate_sample
 _io = import_light('utils.io')
-atomic_write = _io.atomic_write
+atomic_write_text = _io.atomic_write_text
 writable_path_error = _io.writable_path_error
 
 IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
-MASK_MODES = ('apply', 'check', 'none')
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -112,7 +87,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--metrics',
         nargs='+',
         default=list(METRIC_KEYS),
-        choices=list(METRIC_KEYS),
+        choices=list(_metrics.METRIC_FUNCS),
         help='metrics to compute (default: all four)')
     parser.add_argument(
         '--trimap-masking',
@@ -238,16 +213,12 @@ def evaluate_one(job: Tuple[str, str, str, str], metrics: Sequence[str],
         pred = read_matte(pred_path)
         alpha = read_matte(alpha_path)
         trimap = read_matte(trimap_path)
-        if masking == 'check' and pred.shape == trimap.shape and \
-                not is_masked(pred, trimap):
-            raise ValueError(f'{pred_path}: not masked by the trimap (must be'
-                             ' 0 on trimap 0 and 255 on trimap 255)')
-        values = compute_all(
+        values = evaluate_sample(
             pred,
             alpha,
             trimap,
             metrics,
-            mask_pred=masking == 'apply',
+            masking=masking,
             where=f'{name} ({pred_path}, {alpha_path}, {trimap_path})')
     except Exception as err:  # reported per file, the run goes on
         return name, None, f'{type(err).__name__}: {err}'
@@ -299,12 +270,9 @@ def format_table(per_image: Dict[str, dict],
     The mean row says how many images it averages (``of EXPECTED`` when
     given); ``mean=None`` leaves it out.
     """
-    fmt = {
-        'SAD': '{:10.4f}',
-        'MSE': '{:10.6f}',
-        'Grad': '{:10.4f}',
-        'Conn': '{:10.4f}'
-    }
+    def fmt(metric: str, value: float) -> str:
+        return f'{value:10.6f}' if metric == 'MSE' else f'{value:10.4f}'
+
     label = f'mean ({len(per_image)}' + (
         f' of {expected}' if expected is not None else '') + ' images)'
     width = max([len(label)] + ([len(n) for n in per_image] if rows else []))
@@ -313,12 +281,12 @@ def format_table(per_image: Dict[str, dict],
     if rows:
         for name, values in per_image.items():
             lines.append(
-                name.ljust(width) + ''.join(' ' + fmt[m].format(values[m])
+                name.ljust(width) + ''.join(' ' + fmt(m, values[m])
                                             for m in metrics))
         lines.append('-' * len(head))
     if mean is None:
         return '\n'.join(lines)
-    lines.append(label.ljust(width) + ''.join(' ' + fmt[m].format(mean[m])
+    lines.append(label.ljust(width) + ''.join(' ' + fmt(m, mean[m])
                                               for m in metrics))
     lines.append('(SAD, Grad, Conn divided by 1000; MSE raw -- papers print '
                  'MSE x 1e3)')
@@ -327,13 +295,8 @@ def format_table(per_image: Dict[str, dict],
 
 def write_json_atomic(path: str, payload: dict) -> None:
     """Write ``payload`` to ``path`` through a temporary file + rename."""
-
-    def _write(tmp: str) -> None:
-        with open(tmp, 'w') as f:
-            json.dump(payload, f, indent=1, sort_keys=True)
-            f.write('\n')
-
-    atomic_write(path, _write)
+    atomic_write_text(path, json.dumps(payload, indent=1, sort_keys=True) +
+                      '\n')
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -1,20 +1,9 @@
 """Streamed DPT pre-training data from WebDataset tar shards.
 
-``ShardedImageDataset`` is the streaming counterpart of
-``UnlabeledImageDataset``: the same pretext pipeline, the same
-``PackMattingInputs`` output, but the images come from tar shards (local or
-behind any URL that MMEngine's / fsspec's backends open) read one after the
-other, with no index of the images. webdataset (the established library of
-that format) expands the shard patterns and turns each tar stream into
-samples; which shards each reader takes and where a resumed run continues
-is :mod:`dpt_mm.datasets.shard_schedule`; the background of each foreground
-is a second sample drawn from the same shuffle buffer
-(:class:`PairingShuffleBuffer`, because webdataset's ``shuffle`` stage
-cannot hand out a partner from its buffer).
-
-The training loop drives it through :class:`dpt_mm.engine.ShardStreamHook`
-(batch size, worker count, the epoch's first iteration and the restart
-history kept in checkpoints).
+The streaming counterpart of ``UnlabeledImageDataset`` (same pipeline and
+output) for images read from tar shards with no index; the schedule lives
+in :mod:`dpt_mm.datasets.shard_schedule`, backgrounds come from a pairing
+shuffle buffer, and :class:`dpt_mm.engine.ShardStreamHook` drives it.
 """
 import logging
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
@@ -30,7 +19,7 @@ from .shard_schedule import ShardSchedule, StreamLayout, stream_positions
 from .shards import (IMAGE_SUFFIXES, ShardListError, count_samples,
                      open_shard, resolve_shards, shard_name)
 from .transforms.loading import UnreadableImageError
-from .unlabeled_dataset import SharedCounter
+from .unlabeled_dataset import SharedCounter, record_skip
 
 
 class PairingShuffleBuffer:
@@ -488,11 +477,6 @@ class ShardedImageDataset(IterableDataset):
                 raise
             if err.filename == bg_path:
                 buffer.discard(bg)
-            count = self._skip_counter.increment()
-            print_log(
-                f'skipped unreadable image {err.filename} ({err.reason}); '
-                f'{count} unreadable image(s) skipped so far',
-                logger='current',
-                level=logging.WARNING)
+            record_skip(self._skip_counter, err)
             return None
         return out

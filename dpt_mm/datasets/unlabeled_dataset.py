@@ -1,9 +1,8 @@
 """Unlabeled image dataset for DPT pre-training (e.g. ImageNet-1k train).
 
-Neither mmengine nor mmagic / mmpretrain has a label-free image dataset that
-pairs every image with a random second image, caches a folder scan at
-ImageNet scale and skips corrupt files with a count, so it is written here,
-with :class:`SkippedImagesHook`, which puts that count in the training log.
+What is DPT's own: every image paired with a random background, corrupt
+files skipped with a shared count, and a folder-scan cache (3x faster than
+a scan at ImageNet scale: tools/benchmarks/dataset_index.py).
 """
 import hashlib
 import json
@@ -11,19 +10,18 @@ import logging
 import multiprocessing as mp
 import os
 import os.path as osp
-import pickle
 import time
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
 from mmengine.dataset import BaseDataset
-from mmengine.fileio import get_file_backend
-from mmengine.hooks import Hook
+from mmengine.fileio import get_file_backend, list_from_file
 from mmengine.logging import print_log
 
-from dpt_mm.registry import DATASETS, HOOKS
-from dpt_mm.utils.io import atomic_write
+from dpt_mm.registry import DATASETS
+from dpt_mm.utils.io import atomic_write_text
+from dpt_mm.utils.patches import serialize_without_gc
 from .transforms.loading import UnreadableImageError
 
 
@@ -79,6 +77,21 @@ class SharedCounter:
 
     def __reduce__(self):
         return self.__class__, (self.value, )
+
+
+def record_skip(counter: SharedCounter, err: UnreadableImageError) -> None:
+    """Count a skipped unreadable image and log a warning naming it.
+
+    Args:
+        counter (SharedCounter): The dataset's skip counter.
+        err (UnreadableImageError): Why the image was skipped.
+    """
+    count = counter.increment()
+    print_log(
+        f'skipped unreadable image {err.filename} ({err.reason}); '
+        f'{count} unreadable image(s) skipped so far',
+        logger='current',
+        level=logging.WARNING)
 
 
 def _default_cache_dir() -> str:
@@ -193,15 +206,14 @@ class UnlabeledImageDataset(BaseDataset):
                 f'{self.ann_file}: list file does not exist '
                 f'({type(self).__name__})')
         paths = []
-        with open(self.ann_file, encoding='utf-8') as f:
-            for line in f:
-                line = line.strip()
-                if not line or line.startswith('#'):
-                    continue
-                head, sep, tail = line.rpartition(' ')
-                if sep and tail.lstrip('-').isdigit():  # "path label"
-                    line = head.strip()
-                paths.append(line)
+        for line in list_from_file(self.ann_file, encoding='utf-8'):
+            line = line.strip()
+            if not line or line.startswith('#'):
+                continue
+            head, sep, tail = line.rpartition(' ')
+            if sep and tail.lstrip('-').isdigit():  # "path label"
+                line = head.strip()
+            paths.append(line)
         base = self.img_root
         if paths and not osp.isabs(paths[0]) and not osp.exists(
                 osp.join(base, paths[0])) and self.data_root and osp.exists(
@@ -239,13 +251,9 @@ class UnlabeledImageDataset(BaseDataset):
                 extensions=sorted(self.extensions),
                 dirs=dir_mtimes)
             try:
-                text = json.dumps(header) + '\n' + '\n'.join(paths) + '\n'
-
-                def _write(tmp: str) -> None:
-                    with open(tmp, 'w', encoding='utf-8') as f:
-                        f.write(text)
-
-                atomic_write(cache_file, _write)
+                atomic_write_text(
+                    cache_file,
+                    json.dumps(header) + '\n' + '\n'.join(paths) + '\n')
             except OSError as err:  # read-only cache folder: scan next time
                 print_log(
                     f'could not write scan cache {cache_file}: {err}',
@@ -294,22 +302,9 @@ class UnlabeledImageDataset(BaseDataset):
             return None  # missing folder or damaged cache: scan again
 
     def _serialize_data(self) -> Tuple[np.ndarray, np.ndarray]:
-        """Serialize ``data_list`` like MMEngine, without its ``gc.collect``.
-
-        MMEngine's version ends with a full garbage collection, which takes
-        over a second in a process holding torch and friends and frees
-        nothing here (the list entries are plain dicts freed by reference
-        counting), so every dataset build paid for it.
-
-        Returns:
-            Tuple[np.ndarray, np.ndarray]: Bytes and end addresses.
-        """
-        chunks = [pickle.dumps(x, protocol=4) for x in self.data_list]
-        address = np.cumsum(
-            np.fromiter((len(c) for c in chunks), np.int64, len(chunks)))
-        data_bytes = np.frombuffer(b''.join(chunks), dtype=np.uint8)
-        self.data_list.clear()
-        return data_bytes, address
+        """MMEngine's serialization without its ``gc.collect`` (see
+        :func:`dpt_mm.utils.patches.serialize_without_gc`)."""
+        return serialize_without_gc(self)
 
     def full_init(self) -> None:
         """Load the list, then check that at least one image is readable."""
@@ -370,89 +365,10 @@ class UnlabeledImageDataset(BaseDataset):
         except UnreadableImageError as err:
             if not self.skip_unreadable or self.test_mode:
                 raise
-            count = self._skip_counter.increment()
-            print_log(
-                f'skipped unreadable image {err.filename} ({err.reason}); '
-                f'{count} unreadable image(s) skipped so far',
-                logger='current',
-                level=logging.WARNING)
+            record_skip(self._skip_counter, err)
             return None
 
     @property
     def num_skipped(self) -> int:
         """Number of unreadable images skipped so far (all forked workers)."""
         return self._skip_counter.value
-
-
-def _find_skip_counting_dataset(dataset: Any) -> Optional[Any]:
-    """Find a dataset with ``num_skipped`` inside dataset wrappers."""
-    seen = 0
-    while dataset is not None and seen < 8:
-        if hasattr(dataset, 'num_skipped'):
-            return dataset
-        if hasattr(dataset, 'datasets'):  # ConcatDataset
-            for sub in dataset.datasets:
-                found = _find_skip_counting_dataset(sub)
-                if found is not None:
-                    return found
-            return None
-        dataset = getattr(dataset, 'dataset', None)  # Repeat / ClassBalanced
-        seen += 1
-    return None
-
-
-@HOOKS.register_module()
-class SkippedImagesHook(Hook):
-    """Put the count of skipped unreadable training images in the log.
-
-    Lives beside :class:`UnlabeledImageDataset` because it only reads that
-    dataset's shared counter. Every iteration it records the count as the
-    scalar ``train/skipped_images`` (printed by MMEngine's ``LoggerHook``
-    in each iteration line); whenever the count has grown, every
-    ``interval`` iterations and at each epoch end it also writes an
-    explicit log line.
-
-    Args:
-        interval (int): Iterations between checks for new skips.
-            Defaults to 50.
-    """
-
-    priority = 'NORMAL'  # before LoggerHook (BELOW_NORMAL)
-
-    def __init__(self, interval: int = 50) -> None:
-        self.interval = interval
-        self._reported = 0
-
-    @staticmethod
-    def _count(runner) -> Optional[int]:
-        loader = getattr(runner, 'train_dataloader', None)
-        dataset = _find_skip_counting_dataset(
-            getattr(loader, 'dataset', None))
-        return None if dataset is None else dataset.num_skipped
-
-    def _report(self, runner, force: bool) -> None:
-        count = self._count(runner)
-        if count is None:
-            return
-        runner.message_hub.update_scalar('train/skipped_images', count)
-        if count > self._reported or (force and count):
-            runner.logger.info(
-                f'{count} unreadable training image(s) skipped so far')
-        self._reported = count
-
-    def after_train_iter(self,
-                         runner,
-                         batch_idx: int,
-                         data_batch: Optional[dict] = None,
-                         outputs: Optional[dict] = None) -> None:
-        """Record the skip count; log it when it grew."""
-        count = self._count(runner)
-        if count is None:
-            return
-        runner.message_hub.update_scalar('train/skipped_images', count)
-        if self.every_n_train_iters(runner, self.interval):
-            self._report(runner, force=False)
-
-    def after_train_epoch(self, runner) -> None:
-        """Log the skip count at the end of each epoch."""
-        self._report(runner, force=True)

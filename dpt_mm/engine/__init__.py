@@ -1,5 +1,6 @@
 from .checkpoint_hook import SafeCheckpointHook
-from .hooks import DumpMetricsHook, SaveAlphaHook, TerminalProgressHook
+from .hooks import (DumpMetricsHook, SaveAlphaHook, SkippedImagesHook,
+                    TerminalProgressHook)
 from .optim_wrapper import AdaptiveGradClipOptimWrapper
 from .random_state_hook import RandomStateHook
 from .stream_hooks import ShardStreamHook
@@ -7,5 +8,5 @@ from .stream_hooks import ShardStreamHook
 __all__ = [
     'AdaptiveGradClipOptimWrapper', 'DumpMetricsHook', 'RandomStateHook',
     'SafeCheckpointHook', 'SaveAlphaHook', 'ShardStreamHook',
-    'TerminalProgressHook'
+    'SkippedImagesHook', 'TerminalProgressHook'
 ]

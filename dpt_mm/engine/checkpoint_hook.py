@@ -18,7 +18,7 @@ from mmengine.hooks import CheckpointHook
 
 from dpt_mm.registry import HOOKS
 from dpt_mm.utils.fault import fault_point
-from dpt_mm.utils.io import atomic_write
+from dpt_mm.utils.io import atomic_write_text
 
 #: message-hub key of the checkpoints a save was about to remove
 PENDING_REMOVAL_KEY = 'dpt_mm_ckpts_to_remove'
@@ -167,13 +167,7 @@ class SafeCheckpointHook(CheckpointHook):
             return
         save_file = osp.join(runner.work_dir, 'last_checkpoint')
         fault_point('last_checkpoint', self.last_ckpt)
-        text = str(self.last_ckpt)
-
-        def _write(tmp: str) -> None:
-            with open(tmp, 'w') as f:
-                f.write(text)
-
-        atomic_write(save_file, _write)
+        atomic_write_text(save_file, str(self.last_ckpt))
         fault_point('rotate', self.last_ckpt)
         self._remove_checkpoints(runner, to_remove)
         runner.message_hub.update_info(PENDING_REMOVAL_KEY, [])

@@ -2,13 +2,13 @@
 import json
 import os
 import os.path as osp
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 import numpy as np
 from mmengine.hooks import Hook
 
 from dpt_mm.registry import HOOKS
-from dpt_mm.utils.io import atomic_imwrite, atomic_write
+from dpt_mm.utils.io import atomic_imwrite, atomic_write_text
 
 
 @HOOKS.register_module()
@@ -71,12 +71,7 @@ class DumpMetricsHook(Hook):
             return
         text = json.dumps({k: float(v)
                            for k, v in metrics.items()}, indent=2) + '\n'
-
-        def _write(tmp: str) -> None:
-            with open(tmp, 'w') as f:
-                f.write(text)
-
-        atomic_write(self.out_file, _write)
+        atomic_write_text(self.out_file, text)
 
 
 @HOOKS.register_module()
@@ -190,3 +185,70 @@ class TerminalProgressHook(Hook):
     def after_train(self, runner) -> None:
         """Close the training bar."""
         self._close()
+
+
+def _find_skip_counting_dataset(dataset: Any) -> Optional[Any]:
+    """Find a dataset with ``num_skipped`` inside dataset wrappers."""
+    seen = 0
+    while dataset is not None and seen < 8:
+        if hasattr(dataset, 'num_skipped'):
+            return dataset
+        if hasattr(dataset, 'datasets'):  # ConcatDataset
+            for sub in dataset.datasets:
+                found = _find_skip_counting_dataset(sub)
+                if found is not None:
+                    return found
+            return None
+        dataset = getattr(dataset, 'dataset', None)  # Repeat / ClassBalanced
+        seen += 1
+    return None
+
+
+@HOOKS.register_module()
+class SkippedImagesHook(Hook):
+    """Put the count of skipped unreadable training images in the log.
+
+    Reads the shared counter of ``UnlabeledImageDataset`` /
+    ``ShardedImageDataset`` (``num_skipped``). Every iteration it records
+    the count as the scalar ``train/skipped_images`` (printed by MMEngine's
+    ``LoggerHook``); whenever the count has grown, every ``interval``
+    iterations and at each epoch end it also writes an explicit log line.
+
+    Args:
+        interval (int): Iterations between checks for new skips.
+            Defaults to 50.
+    """
+
+    priority = 'NORMAL'  # before LoggerHook (BELOW_NORMAL)
+
+    def __init__(self, interval: int = 50) -> None:
+        self.interval = interval
+        self._reported = 0
+
+    def _report(self, runner, log: bool, force: bool) -> None:
+        loader = getattr(runner, 'train_dataloader', None)
+        dataset = _find_skip_counting_dataset(
+            getattr(loader, 'dataset', None))
+        if dataset is None:
+            return
+        count = dataset.num_skipped
+        runner.message_hub.update_scalar('train/skipped_images', count)
+        if not log:
+            return
+        if count > self._reported or (force and count):
+            runner.logger.info(
+                f'{count} unreadable training image(s) skipped so far')
+        self._reported = count
+
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
+                         data_batch: Optional[dict] = None,
+                         outputs: Optional[dict] = None) -> None:
+        """Record the skip count; log it when it grew."""
+        self._report(
+            runner, self.every_n_train_iters(runner, self.interval), False)
+
+    def after_train_epoch(self, runner) -> None:
+        """Log the skip count at the end of each epoch."""
+        self._report(runner, True, True)

@@ -1,25 +1,17 @@
 """File I/O of dpt-mm: atomic writes and checkpoint reading.
 
-Atomic writing (a file is written whole or not at all) is the one
-implementation used across dpt-mm (checkpoints through MMEngine's local
-backend, saved alphas, inference outputs, JSON results). Written files get
-the permissions a plain ``open()`` would give them (``0o666`` minus the
-umask), not the ``0o600`` of :func:`tempfile.mkstemp`. This file imports
-torch only where a checkpoint is read, so that ``tools/evaluate_mattes.py``
-can load it without torch; the tools under ``tools/dataset_converters/``
-keep a small copy so that they start without importing torch / mmagic.
-
-Checkpoint reading turns "this file is not a checkpoint" and "these weights
-do not fit this model" into short errors that name the file, for the tools
-that load a user's checkpoint (``tools/test.py``, ``tools/infer.py``).
+:func:`atomic_write` is the one writer of dpt-mm and its tools: a file is
+complete or absent, with the mode a plain ``open()`` gives it. The module
+imports no torch at import time, so torch-free tools load it by file path.
 """
 import os
 import os.path as osp
 import re
+import secrets
 import tempfile
 import zipfile
 from collections import OrderedDict
-from typing import Callable, Dict, List, Mapping, Optional
+from typing import BinaryIO, Callable, Dict, List, Mapping, Optional
 
 import cv2
 import numpy as np
@@ -35,42 +27,42 @@ except ImportError:  # loaded by file path by a light tool (folder2shards.py)
     fault_point = _fault.fault_point
 
 
-def current_umask() -> int:
-    """Return the process umask.
+def _create_temporary(path: str) -> tuple:
+    """Create ``.<name>.<8 chars>.tmp`` next to ``path``; return (fd, tmp).
 
-    ``os.umask`` can only be read by setting it: it is set to the
-    restrictive ``0o077`` for that instant and restored.
-
-    Returns:
-        int: The umask, e.g. ``0o022``.
-    """
-    mask = os.umask(0o077)
-    os.umask(mask)
-    return mask
-
-
-def atomic_write(path: str, write: Callable[[str], None]) -> None:
-    """Call ``write(tmp_path)``, flush it to disk, then move it onto ``path``.
-
-    The temporary file lives in the target folder, so ``os.replace`` is an
-    atomic rename; on any error the temporary file is removed and ``path``
-    is left as it was. The file gets mode ``0o666 & ~umask`` (what
-    ``open(path, 'w')`` gives a new file), not ``mkstemp``'s ``0o600``.
-
-    Args:
-        path (str): Final file path; its folder is created if needed.
-        write (Callable[[str], None]): Writes the content to the given path.
+    ``O_CREAT | O_EXCL`` with mode ``0o666`` lets the OS apply the umask,
+    as for a plain ``open()`` (no process-wide ``os.umask`` call, which
+    would race with other threads).
     """
     folder = osp.dirname(osp.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        prefix=f'.{osp.basename(path)}.', suffix='.tmp', dir=folder)
-    os.close(fd)
+    while True:
+        tmp = osp.join(folder,
+                       f'.{osp.basename(path)}.{secrets.token_hex(4)}.tmp')
+        try:
+            return os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY,
+                           0o666), tmp
+        except FileExistsError:
+            continue
+
+
+def atomic_write(path: str, write: Callable[[BinaryIO], None]) -> None:
+    """Call ``write(f)`` on a temporary file, fsync it, rename it to ``path``.
+
+    The temporary file lives in the target folder, so ``os.replace`` is an
+    atomic rename; on any error it is removed and ``path`` is left as it
+    was. ``write`` gets a binary file object (``torch.save(obj, f)``,
+    ``f.write(data)``, ``fig.savefig(f, format='png')`` all accept one).
+
+    Args:
+        path (str): Final file path; its folder is created if needed.
+        write (Callable[[BinaryIO], None]): Writes the content to ``f``.
+    """
+    fd, tmp = _create_temporary(path)
     try:
-        write(tmp)
-        with open(tmp, 'rb+') as f:
-            # through the open descriptor: a umask like 0o277 still works
-            os.fchmod(f.fileno(), 0o666 & ~current_umask())
+        with os.fdopen(fd, 'wb') as f:
+            write(f)
+            f.flush()
             os.fsync(f.fileno())
         fault_point('rename', path)
         os.replace(tmp, path)
@@ -78,6 +70,16 @@ def atomic_write(path: str, write: Callable[[str], None]) -> None:
         if osp.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def atomic_write_bytes(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_write`)."""
+    atomic_write(path, lambda f: f.write(data))
+
+
+def atomic_write_text(path: str, text: str, encoding: str = 'utf-8') -> None:
+    """Write ``text`` to ``path`` atomically (see :func:`atomic_write`)."""
+    atomic_write_bytes(path, text.encode(encoding))
 
 
 def writable_path_error(path: str, folder: bool = False) -> Optional[str]:
@@ -138,11 +140,7 @@ def atomic_imwrite(img: np.ndarray, path: str) -> None:
     if not ok:
         raise ValueError(f'{path}: cannot encode the image as {ext!r}')
 
-    def _write(tmp: str) -> None:
-        with open(tmp, 'wb') as f:
-            f.write(encoded.tobytes())
-
-    atomic_write(path, _write)
+    atomic_write_bytes(path, encoded.tobytes())
 
 
 class CheckpointError(ValueError):

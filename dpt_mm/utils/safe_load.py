@@ -7,13 +7,8 @@ arrays / scalars (log history, seeds), which the safe unpickler rejects with
 ``UnpicklingError``. Instead of turning safe loading off, this allow-lists
 exactly those types (nothing that can run code when unpickled).
 
-One more obstacle: ``HistoryBuffer.__getstate__`` stores its statistics
-functions (``HistoryBuffer.min`` ...), which pickle as ``getattr(cls, name)``;
-allow-listing ``getattr`` would open the safe loader to arbitrary attribute
-access, so the built-in statistics (which ``__setstate__`` restores anyway)
-are left out of the pickled state instead. Checkpoints written before dpt_mm
-was imported still contain them and need ``weights_only=False`` (trusted
-files only).
+The ``HistoryBuffer`` pickling patch this needs is in
+:mod:`dpt_mm.utils.patches`.
 """
 from typing import List
 
@@ -42,27 +37,8 @@ def safe_globals() -> List[object]:
     return [HistoryBuffer] + _numpy_globals()
 
 
-_DEFAULT_STATISTICS = ('min', 'max', 'current', 'mean')
-
-
-def _history_buffer_getstate(self) -> dict:
-    """Pickle state of a HistoryBuffer without its built-in statistics."""
-    state = dict(self.__dict__)
-    state.pop('statistics_methods', None)
-    custom = {
-        name: fn
-        for name, fn in self._statistics_methods.items()
-        if name not in _DEFAULT_STATISTICS
-    }
-    if custom:  # user-registered statistics still need a trusted load
-        state['statistics_methods'] = custom
-    return state
-
-
 def register_safe_globals() -> None:
     """Allow-list the types MMEngine checkpoints contain (idempotent)."""
-    from mmengine.logging import HistoryBuffer
-    HistoryBuffer.__getstate__ = _history_buffer_getstate
     add = getattr(torch.serialization, 'add_safe_globals', None)
     if add is None:  # torch < 2.4 loads without weights_only by default
         return

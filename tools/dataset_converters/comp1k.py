@@ -1,33 +1,9 @@
-r"""Write mmagic annotation files for Adobe Composition-1k.
+r"""Write mmagic's annotation files for Adobe Composition-1k.
 
-The files are read by mmagic's ``AdobeComp1kDataset``: each entry holds
-``*_path`` keys relative to the data root (``alpha_path``, ``fg_path``,
-``bg_path``, ``merged_path``, ``trimap_path``).
-
-Training list (``training_list.json``): every training foreground paired
-with its COCO backgrounds from ``Training_set/training_bg_names.txt`` (DIM's
-list, 100 per foreground; ``COCO_train2014_`` names are mapped to COCO 2017
-file names when the 2014 file is absent). ``bg_path`` is stored relative to
-the data root, so the COCO folder may live outside it. With ``--no-bg`` each
-foreground appears once (online composition draws the background itself).
-
-Test list (``test_list.json``): the 1000 test composites with their given
-trimaps. Two layouts are understood:
-
-* the Adobe release: ``Test_set/Adobe-licensed images/{fg,alpha,trimaps}``
-  plus ``test_fg_names.txt`` / ``test_bg_names.txt`` (20 VOC backgrounds per
-  foreground). Missing composites are made with DIM's recipe (background
-  scaled up to cover the foreground, cropped at the top-left corner,
-  ``fg * a + bg * (1 - a)`` truncated to uint8) into ``Test_set/merged`` and
-  ``Test_set/bg`` when ``--voc-dir`` is given;
-* the flat copy used by GCA / MG Matting: ``Test_set/{merged,alpha_copy,
-  trimaps}`` with one file name shared by the three folders.
-
-mmagic ships ``tools/dataset_converters/comp1k/preprocess_comp1k_dataset.py``
-but only in its source tree (not in the wheel), it shells out to ``pngfix``
-and always recomposites the training set; this converter keeps the online
-recipe, validates every file it lists, writes atomically and is importable
-(``make_demo_data.py`` and ``distinct646.py`` reuse its helpers).
+``training_list.json`` / ``test_list.json`` for ``AdobeComp1kDataset``,
+each file validated, missing test composites made with DIM's recipe, all
+written atomically (docs/data_preparation.md). mmagic's own converter is
+not in its wheel and always recomposites the training set.
 
 Usage::
 
@@ -36,11 +12,11 @@ Usage::
         --voc-dir data/VOCdevkit/VOC2012/JPEGImages
 """
 import argparse
+import importlib.util
 import json
 import math
 import os
 import os.path as osp
-import tempfile
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
@@ -61,39 +37,14 @@ class DatasetLayoutError(RuntimeError):
     """The dataset on disk does not match the expected layout."""
 
 
-# ---------------------------------------------------------------------------
-# small I/O helpers (kept here, free of the heavy mmagic import, so the
-# data tools start fast; dpt_mm.utils.io has the same idea for the package)
-# ---------------------------------------------------------------------------
-def _umask() -> int:
-    """The process umask (read by setting a restrictive one and restoring)."""
-    mask = os.umask(0o077)
-    os.umask(mask)
-    return mask
-
-
-def atomic_write_bytes(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and os.replace.
-
-    The file gets mode ``0o666 & ~umask`` like a plain ``open()``, not the
-    ``0o600`` of ``mkstemp``.
-
-    Args:
-        path (str): Destination file.
-        data (bytes): Content.
-    """
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix='.tmp-', dir=folder)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            f.write(data)
-            os.fchmod(f.fileno(), 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
+# the package's atomic writer, loaded by file: ``import dpt_mm`` would pull in
+# torch and mmagic, which the data tools do not need
+_spec = importlib.util.spec_from_file_location(
+    '_dpt_mm_io', osp.join(osp.dirname(osp.abspath(__file__)), '..', '..',
+                           'dpt_mm', 'utils', 'io.py'))
+_io = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_io)
+atomic_write_bytes = _io.atomic_write_bytes
 
 
 def imwrite_atomic(path: str, img: np.ndarray,
@@ -118,7 +69,7 @@ def dump_json_atomic(obj, path: str) -> None:
         obj: JSON-serialisable object.
         path (str): Destination file.
     """
-    atomic_write_bytes(path, (json.dumps(obj, indent=2) + '\n').encode())
+    _io.atomic_write_text(path, json.dumps(obj, indent=2) + '\n')
 
 
 def read_image(path: str, flag: int = cv2.IMREAD_COLOR) -> np.ndarray:

@@ -1,28 +1,13 @@
 r"""Pack an image folder (or an image list) into WebDataset tar shards.
 
-Every image becomes one sample of ``--samples-per-shard`` per shard (the
-last shard may hold fewer; ``--max-shard-bytes`` closes a shard early),
-stored as it is on disk (no re-encoding) under the key of its relative
-path (``n01440764/n01440764_10026.JPEG`` -> member
-``n01440764/n01440764_10026.jpeg``; dots in the name become ``_``, as
-webdataset splits the key at the first dot). The images are shuffled
-(``--seed``) before packing, so a shard mixes classes / folders; pass
-``--keep-order`` to keep the sorted order. Shards are named
-``<prefix>-000000.tar``, ... and written atomically (a temporary file
-renamed into place); ``manifest.json`` (shard name, sample count, bytes)
-is written last, so a folder with a manifest holds complete shards. On
-any error the shards of this run are removed and nothing is left behind.
+Images are stored as they are on disk, shuffled across shards, each shard
+written atomically and ``manifest.json`` last, so a folder with a manifest
+holds complete shards (docs/streaming.md).
 
 Usage::
 
     python tools/dataset_converters/folder2shards.py data/imagenet/train \
         data/in1k_shards --samples-per-shard 1000 --prefix in1k
-    # ImageNet's list (paths relative to the folder, labels ignored):
-    python tools/dataset_converters/folder2shards.py data/imagenet/train \
-        data/in1k_shards --list data/imagenet/meta/train.txt
-
-Then point the shard config at it, e.g.
-``train_dataloader.dataset.manifest=data/in1k_shards/manifest.json``.
 """
 import argparse
 import importlib.util
@@ -132,9 +117,8 @@ def write_shard(path: str, root: str, members: Sequence[str]) -> int:
     """Write one tar shard atomically; return its size in bytes."""
     from webdataset import TarWriter
 
-    def _write(tmp: str) -> None:
-        with open(tmp, 'wb') as f, TarWriter(f, encoder=False,
-                                             mtime=0) as writer:
+    def _write(f) -> None:
+        with TarWriter(f, encoder=False, mtime=0) as writer:
             for rel in members:
                 with open(osp.join(root, rel), 'rb') as img:
                     data = img.read()
@@ -190,13 +174,8 @@ def convert(root: str,
             entries.append(dict(name=name, samples=len(members),
                                 bytes=nbytes))
         manifest = _shards.manifest_dict(entries)
-        text = json.dumps(manifest, indent=1) + '\n'
-
-        def _write(tmp: str) -> None:
-            with open(tmp, 'w', encoding='utf-8') as f:
-                f.write(text)
-
-        _io.atomic_write(manifest_path, _write)
+        _io.atomic_write_text(manifest_path,
+                              json.dumps(manifest, indent=1) + '\n')
     except BaseException:
         for path in written:
             if osp.exists(path):

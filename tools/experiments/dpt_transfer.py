@@ -218,7 +218,7 @@ def init_checkpoint(work: str, ckpt: str, budget: int, part: str) -> str:
     out = osp.join(work, 'init', f'B{budget}_{part.replace("+", "-")}.pth')
     if not osp.isfile(out):
         sd = convert_dpt(read_checkpoint(ckpt), 'matteformer', part)
-        atomic_write(out, lambda tmp: torch.save(dict(state_dict=sd), tmp))
+        atomic_write(out, lambda f: torch.save(dict(state_dict=sd), f))
     return out
 
 
@@ -385,7 +385,7 @@ def run_jobs(p, work: str, ckpts: Dict[int, str], jobs: List[dict],
     import torch
 
     import dpt_mm  # noqa: F401
-    from dpt_mm.utils.io import atomic_write
+    from dpt_mm.utils.io import atomic_write_text
     from mmengine.registry import init_default_scope
     init_default_scope('mmagic')
     torch.set_num_threads(p.worker_threads)
@@ -403,7 +403,7 @@ def run_jobs(p, work: str, ckpts: Dict[int, str], jobs: List[dict],
             result = run_classical(p, job)
         result['wall_s'] = time.time() - t0
         text = json.dumps(result, indent=1) + '\n'
-        atomic_write(out, lambda tmp: open(tmp, 'w').write(text))
+        atomic_write_text(out, text)
         sad = {k: round(v['SAD'], 3) for k, v in result.items()
                if isinstance(v, dict) and 'SAD' in v}
         log(f'worker {worker}: job {i + 1}/{len(mine)} {job["name"]} '
@@ -605,7 +605,7 @@ def plot(p, rows: List[dict], out: str) -> None:
         ax.grid(alpha=0.3)
     axes[0][-1].legend(fontsize=7, loc='best')
     fig.tight_layout()
-    atomic_write(out, lambda tmp: fig.savefig(tmp, dpi=110, format='png'))
+    atomic_write(out, lambda f: fig.savefig(f, dpi=110, format='png'))
     plt.close(fig)
 
 
@@ -614,7 +614,7 @@ def report(p, work: str, report_dir: str, command: str,
     """Write ``dpt_transfer_table.md`` and ``dpt_transfer_sad.png``."""
     import torch
 
-    from dpt_mm.utils.io import atomic_write
+    from dpt_mm.utils.io import atomic_write_text
     results = load_results(work)
     rows = summarise(p, results)
     table = markdown_table(p, rows)
@@ -629,7 +629,7 @@ def report(p, work: str, report_dir: str, command: str,
     text = head + table
     os.makedirs(report_dir, exist_ok=True)
     path = osp.join(report_dir, 'dpt_transfer_table.md')
-    atomic_write(path, lambda tmp: open(tmp, 'w').write(text))
+    atomic_write_text(path, text)
     plot(p, rows, osp.join(report_dir, 'dpt_transfer_sad.png'))
     return text
 

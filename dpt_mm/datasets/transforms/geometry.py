@@ -1,13 +1,8 @@
 """Resize + random crop + random affine of an image as one transform.
 
-mmagic's ``Resize`` -> ``Crop`` -> ``RandomAffine`` chain costs about
-0.6 ms per 224x224 pre-training image on one core (three transforms, a
-copy per step), more than half a JPEG decode. :class:`ResizeCropAffine`
-does the same work as one bilinear ``cv2.resize`` plus one warp whose
-matrix folds the crop offset into the affine. It subclasses mmagic's
-``RandomAffine`` and reuses its inverse-matrix construction; its parameter
-draws are mmagic's, made in one numpy call (bit-identical values from the
-same random state), so the random affine is distributed exactly as there.
+mmagic's ``Resize`` -> ``Crop`` -> ``RandomAffine`` chain costs more than
+half a JPEG decode per pre-training image; :class:`ResizeCropAffine` does
+one resize and one warp with mmagic's parameter draws (same distribution).
 """
 from typing import Dict, Sequence, Tuple, Union
 
@@ -16,6 +11,7 @@ import numpy as np
 from mmagic.datasets.transforms import RandomAffine
 
 from dpt_mm.registry import TRANSFORMS
+from dpt_mm.utils.patches import inverse_affine_matrix
 
 _INTERPOLATION = {
     'nearest': cv2.INTER_NEAREST,
@@ -181,8 +177,7 @@ class ResizeCropAffine(RandomAffine):
             else (0, 0)
         params = self.draw_affine_params(degrees, (ch, cw))
         center = (cw * 0.5 - 0.5, ch * 0.5 - 0.5)
-        m = np.array(
-            self._get_inverse_affine_matrix(center, *params)).reshape(2, 3)
+        m = np.array(inverse_affine_matrix(center, *params)).reshape(2, 3)
         m[0, 2] += x0  # window -> resized image
         m[1, 2] += y0
         return (rh, rw), m

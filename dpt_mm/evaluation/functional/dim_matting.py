@@ -1,47 +1,31 @@
 """Numpy ports of the Deep Image Matting (DIM) MATLAB evaluation functions.
 
-The Composition-1k numbers of matting papers come from the MATLAB functions
-``compute_sad_loss``, ``compute_mse_loss``, ``compute_gradient_loss`` (with
-``gaussgradient``, sigma 1.4) and ``compute_connectivity_error`` (step 0.1)
-released with DIM (Xu et al., CVPR 2017). mmagic 1.2.0's metrics drift from
-them: they work in float64 with ``np.arange`` thresholds (Conn off by up to
-0.5 % on the cases of ``tests/data/dim_official_metrics``), and their SAD, and
-the numerator of their MSE, sum over the whole image instead of the unknown
-region (equal only when the ground truth is exactly 0 / 255 on the trimap's
-background / foreground). This module re-implements the MATLAB functions,
-following MATLAB's arithmetic where it changes results:
-
-* error maps are single precision (``single(pred)`` etc.) and are summed the
-  way ``sum(sum(X))`` does for singles: a float32 running sum down each
-  column, then a float32 running sum over the column sums;
-* Conn thresholds are MATLAB's ``0:step:1`` compared against single-precision
-  alphas (``153/255`` passes the 0.6 threshold; in float64 it does not), the
-  largest 4-connected component is picked as ``bwconncomp`` + ``max`` do
-  (the first in column-major order on ties), and differences below 0.15 are
-  cut;
-* Grad normalises both mattes with ``mat2gray`` (min-max over the whole
-  image, in double), filters them with ``gaussgradient``'s 2-D kernel
-  (first derivative of a Gaussian, sigma 1.4, unit Frobenius norm) and a
-  replicated border, and squares the difference of the single-precision
-  amplitudes.
-
-All functions evaluate the prediction exactly as given, like the MATLAB
-functions. The DIM protocol evaluates predictions masked by the trimap
-(0 where trimap is 0, 255 where it is 255); :func:`mask_by_trimap` applies
-that and :func:`compute_all` does so when ``mask_pred=True``. Masking does not
-change SAD and MSE (they only look at the unknown region) but changes Grad
-(the min-max normalisation and the filter see the whole image) and can change
-Conn (connected components span the whole image).
-
-Speed: the work that does not depend on the whole image (error maps, the
-filters of Grad, the per-pixel part of Conn) runs only on the bounding box
-of the unknown region (plus the filter's halo); sums over the box are
-bit-identical to sums over the whole image because the skipped terms are
-zeros. The separable Gaussian-derivative filter runs as two 1-D passes.
-
-Units follow the papers and the fixture of ``tests/data/dim_official_metrics``:
-SAD / 1000, MSE raw, Grad / 1000, Conn / 1000.
+Paper numbers on Composition-1k come from DIM's MATLAB code; mmagic 1.2.0's
+metrics drift from it (float64 Conn thresholds, SAD / MSE summed over the
+whole image). These follow MATLAB's arithmetic; units as the papers and
+``tests/data/dim_official_metrics``: SAD / 1000, MSE raw, Grad / 1000,
+Conn / 1000. :data:`METRIC_FUNCS` is the one table of metrics.
 """
+# MATLAB arithmetic followed where it changes results:
+# * error maps are single precision (``single(pred)`` etc.) and are summed the
+#   way ``sum(sum(X))`` does for singles: a float32 running sum down each
+#   column, then a float32 running sum over the column sums;
+# * Conn thresholds are MATLAB's ``0:step:1`` compared against single-precision
+#   alphas (``153/255`` passes the 0.6 threshold; in float64 it does not), the
+#   largest 4-connected component is picked as ``bwconncomp`` + ``max`` do
+#   (the first in column-major order on ties), and differences below 0.15 are
+#   cut;
+# * Grad normalises both mattes with ``mat2gray`` (min-max over the whole
+#   image, in double), filters them with ``gaussgradient``'s 2-D kernel
+#   (first derivative of a Gaussian, sigma 1.4, unit Frobenius norm) and a
+#   replicated border, and squares the difference of the single-precision
+#   amplitudes.
+#
+# Speed: the work that does not depend on the whole image (error maps, the
+# filters of Grad, the per-pixel part of Conn) runs only on the bounding box
+# of the unknown region (plus the filter's halo); sums over the box are
+# bit-identical to sums over the whole image because the skipped terms are
+# zeros. The separable Gaussian-derivative filter runs as two 1-D passes.
 from typing import Dict, Optional, Sequence, Tuple
 
 import cv2
@@ -49,7 +33,9 @@ import numpy as np
 
 UNKNOWN = 128
 TRIMAP_VALUES = (0, UNKNOWN, 255)
-METRIC_KEYS = ('SAD', 'MSE', 'Grad', 'Conn')
+#: trimap masking of a prediction before scoring: set it to 0 / 255 on the
+#: trimap's background / foreground, require it to be so, or score as given
+MASK_MODES = ('apply', 'check', 'none')
 
 _F32_255 = np.float32(255)
 # float32(k) / float32(255) for every 8-bit value, as MATLAB's single(x)/255
@@ -305,7 +291,7 @@ class _Sample:
 # --------------------------------------------------------------------------
 # the four metrics
 # --------------------------------------------------------------------------
-def _sad(s: _Sample) -> float:
+def _sad(s: _Sample, **_options) -> float:
     if s.bbox is None:
         return 0.0
     # abs(single(p) - single(g)) / 255 in single, zero outside the region
@@ -319,7 +305,7 @@ def _sad(s: _Sample) -> float:
 _SQ_ERR_F32 = np.square(_UNIT_F32, dtype=np.float32)
 
 
-def _mse(s: _Sample) -> float:
+def _mse(s: _Sample, **_options) -> float:
     if s.bbox is None:
         return 0.0  # documented: no unknown pixel, no error
     total = matlab_sum2(cv2.LUT(s.abs_diff, _SQ_ERR_F32))
@@ -364,7 +350,7 @@ def _gradient_amplitude(img: np.ndarray, box: BBox, kernels: Sequence,
     return amp[t - t0:b - t0, l - l0:r - l0].astype(np.float32)
 
 
-def _grad(s: _Sample, sigma: float = 1.4) -> float:
+def _grad(s: _Sample, sigma: float = 1.4, **_options) -> float:
     if s.bbox is None:
         return 0.0
     kernels = gauss_gradient_kernels(sigma)
@@ -435,7 +421,7 @@ def _largest_component(mask: np.ndarray) -> Tuple[np.ndarray, int]:
     return labels, best
 
 
-def _conn(s: _Sample, step: float = 0.1) -> float:
+def _conn(s: _Sample, step: float = 0.1, **_options) -> float:
     if s.bbox is None:
         return 0.0
     if step not in _CONN_TABLE_CACHE:
@@ -504,7 +490,7 @@ def compute_sad(pred: np.ndarray, alpha: np.ndarray,
         float: Sum of absolute differences (alphas in [0, 1]) / 1000; 0 when
         the unknown region is empty.
     """
-    return _sad(_Sample(*check_inputs(pred, alpha, trimap)))
+    return evaluate_sample(pred, alpha, trimap, ['SAD'])['SAD']
 
 
 def compute_mse(pred: np.ndarray, alpha: np.ndarray,
@@ -521,7 +507,7 @@ def compute_mse(pred: np.ndarray, alpha: np.ndarray,
         (0 / 0) when the unknown region is empty; this returns 0.0 there
         (no pixel to err on), as mmagic's ``MattingMSE`` does.
     """
-    return _mse(_Sample(*check_inputs(pred, alpha, trimap)))
+    return evaluate_sample(pred, alpha, trimap, ['MSE'])['MSE']
 
 
 def compute_grad(pred: np.ndarray,
@@ -543,7 +529,8 @@ def compute_grad(pred: np.ndarray,
     Returns:
         float: Gradient error / 1000; 0 when the unknown region is empty.
     """
-    return _grad(_Sample(*check_inputs(pred, alpha, trimap)), sigma)
+    return evaluate_sample(
+        pred, alpha, trimap, ['Grad'], sigma=sigma)['Grad']
 
 
 def compute_conn(pred: np.ndarray,
@@ -568,10 +555,65 @@ def compute_conn(pred: np.ndarray,
     Returns:
         float: Connectivity error / 1000; 0 when the unknown region is empty.
     """
-    return _conn(_Sample(*check_inputs(pred, alpha, trimap)), step)
+    return evaluate_sample(pred, alpha, trimap, ['Conn'], step=step)['Conn']
 
 
-_FUNCS = {'SAD': _sad, 'MSE': _mse, 'Grad': _grad, 'Conn': _conn}
+#: the metric table: name -> ``fn(sample, sigma=..., step=...)``; a new metric
+#: is one function above and one line here (the MMEngine metrics and
+#: ``tools/evaluate_mattes.py`` both read it)
+METRIC_FUNCS = {'SAD': _sad, 'MSE': _mse, 'Grad': _grad, 'Conn': _conn}
+METRIC_KEYS = tuple(METRIC_FUNCS)
+
+
+def evaluate_sample(pred: np.ndarray,
+                    alpha: np.ndarray,
+                    trimap: np.ndarray,
+                    metrics: Sequence[str] = METRIC_KEYS,
+                    masking: str = 'none',
+                    where: str = '',
+                    sigma: float = 1.4,
+                    step: float = 0.1) -> Dict[str, float]:
+    """Check one sample once, mask it, and compute metrics of the table.
+
+    Args:
+        pred (np.ndarray): uint8 (H, W) prediction.
+        alpha (np.ndarray): uint8 (H, W) ground truth.
+        trimap (np.ndarray): uint8 (H, W) trimap, values {0, 128, 255}.
+        metrics (Sequence[str]): Names of :data:`METRIC_FUNCS`.
+        masking (str): One of :data:`MASK_MODES`. Defaults to ``'none'``
+            (the prediction as given, like the MATLAB functions).
+        where (str): Sample name for error messages.
+        sigma (float): Gaussian sigma of Grad. Defaults to 1.4.
+        step (float): Threshold step of Conn. Defaults to 0.1.
+
+    Returns:
+        dict[str, float]: Metric name to value (SAD / 1000, raw MSE,
+        Grad / 1000, Conn / 1000).
+
+    Raises:
+        KeyError: A metric name not in the table.
+        ValueError: Bad inputs, an unknown ``masking``, or (``'check'``) a
+            prediction not masked by the trimap.
+    """
+    unknown_names = [m for m in metrics if m not in METRIC_FUNCS]
+    if unknown_names:
+        raise KeyError(f'unknown metric(s) {unknown_names}; '
+                       f'choose from {list(METRIC_KEYS)}')
+    if masking not in MASK_MODES:
+        raise ValueError(f'trimap masking must be one of {MASK_MODES}, '
+                         f'got {masking!r}')
+    pred, alpha, trimap = check_inputs(pred, alpha, trimap, where)
+    if masking == 'check' and not is_masked(pred, trimap):
+        raise ValueError(
+            f'{where}: pred_alpha is not masked by the trimap (0 on trimap '
+            "0, 255 on trimap 255); mask it or use masking 'apply'")
+    if masking == 'apply':
+        pred = mask_by_trimap(pred, trimap)
+    sample = _Sample(pred, alpha, trimap)
+    return {
+        name: METRIC_FUNCS[name](sample, sigma=sigma, step=step)
+        for name in metrics
+    }
 
 
 def compute_all(pred: np.ndarray,
@@ -582,40 +624,11 @@ def compute_all(pred: np.ndarray,
                 where: str = '',
                 sigma: float = 1.4,
                 step: float = 0.1) -> Dict[str, float]:
-    """Compute several DIM metrics of one sample in a single pass.
-
-    The inputs are checked and the unknown-region box is found once and
-    shared by all metrics.
-
-    Args:
-        pred (np.ndarray): uint8 (H, W) prediction.
-        alpha (np.ndarray): uint8 (H, W) ground truth.
-        trimap (np.ndarray): uint8 (H, W) trimap, values {0, 128, 255}.
-        metrics (Sequence[str]): Any of ``'SAD', 'MSE', 'Grad', 'Conn'``.
-        mask_pred (bool): Set ``pred`` to 0 / 255 where the trimap is
-            0 / 255 first (the DIM protocol). Defaults to False: evaluate
-            ``pred`` as given, like the MATLAB functions.
-        where (str): Sample name for error messages.
-        sigma (float): Gaussian sigma of Grad. Defaults to 1.4.
-        step (float): Threshold step of Conn. Defaults to 0.1.
-
-    Returns:
-        dict[str, float]: Metric name to value (SAD / 1000, raw MSE,
-        Grad / 1000, Conn / 1000).
-    """
-    unknown_names = [m for m in metrics if m not in _FUNCS]
-    if unknown_names:
-        raise KeyError(f'unknown metric(s) {unknown_names}; '
-                       f'choose from {list(METRIC_KEYS)}')
-    pred, alpha, trimap = check_inputs(pred, alpha, trimap, where)
-    if mask_pred:
-        pred = mask_by_trimap(pred, trimap)
-    sample = _Sample(pred, alpha, trimap)
-    extra = {'Grad': (sigma, ), 'Conn': (step, )}
-    return {
-        name: _FUNCS[name](sample, *extra.get(name, ()))
-        for name in metrics
-    }
+    """:func:`evaluate_sample` with masking ``'apply'`` (``mask_pred``) or
+    ``'none'`` (the default, like the MATLAB functions)."""
+    return evaluate_sample(pred, alpha, trimap, metrics,
+                           'apply' if mask_pred else 'none', where, sigma,
+                           step)
 
 
 def count_unknown(trimap: np.ndarray) -> int:

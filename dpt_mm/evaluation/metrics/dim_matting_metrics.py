@@ -1,11 +1,8 @@
-"""MMEngine metrics reproducing the official DIM matting evaluation.
+"""MMEngine metrics of the official DIM matting evaluation.
 
-mmagic's ``SAD`` / ``MattingMSE`` / ``GradientError`` / ``ConnectivityError``
-drift from the MATLAB code (Conn by up to 0.5 %; SAD counts pixels outside
-the unknown region) and each re-fetches and re-checks the sample; these
-metrics call
-:mod:`dpt_mm.evaluation.functional`, which matches the MATLAB values, and
-:class:`DIMMattingMetrics` computes all four in one pass per sample.
+mmagic's matting metrics drift from the MATLAB code; these read the metric
+table of :mod:`dpt_mm.evaluation.functional` (as ``tools/evaluate_mattes.py``
+does) and compute all metrics of a sample in one pass.
 """
 import logging
 import os.path as osp
@@ -18,10 +15,9 @@ from mmagic.evaluation.metrics.base_sample_wise_metric import \
 from mmengine.logging import print_log
 
 from dpt_mm.registry import METRICS
-from ..functional import (METRIC_KEYS, check_inputs, compute_all,
-                          count_unknown, is_masked, mask_by_trimap)
-
-MASK_MODES = ('apply', 'check', 'none')
+from dpt_mm.utils.patches import mmengine_metric_evaluate
+from ..functional import (MASK_MODES, METRIC_FUNCS, METRIC_KEYS,
+                          count_unknown, evaluate_sample)
 
 
 def _to_numpy_2d(value, name: str, where: str) -> np.ndarray:
@@ -117,10 +113,10 @@ class DIMMattingMetrics(BaseSampleWiseMetric):
             metrics = self.fixed_metrics
         if isinstance(metrics, str):
             metrics = (metrics, )
-        unknown = [m for m in metrics if m not in METRIC_KEYS]
+        unknown = [m for m in metrics if m not in METRIC_FUNCS]
         if unknown or not metrics:
             raise ValueError(f'metrics must be a non-empty subset of '
-                             f'{list(METRIC_KEYS)}, got {list(metrics)}')
+                             f'{list(METRIC_FUNCS)}, got {list(metrics)}')
         if trimap_masking not in MASK_MODES:
             raise ValueError(f'trimap_masking must be one of {MASK_MODES}, '
                              f'got {trimap_masking!r}')
@@ -144,7 +140,10 @@ class DIMMattingMetrics(BaseSampleWiseMetric):
     def fetch(self,
               sample: dict,
               index: int = 0) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Get checked uint8 ``(pred, alpha, trimap)`` from a data sample.
+        """Get uint8 ``(pred, alpha, trimap)`` from a data sample.
+
+        The values are checked once, by
+        :func:`~dpt_mm.evaluation.functional.evaluate_sample`.
 
         Args:
             sample (dict): A data sample as a dict (``DataSample.to_dict()``).
@@ -174,7 +173,7 @@ class DIMMattingMetrics(BaseSampleWiseMetric):
         trimap = _to_numpy_2d(trimap, 'trimap', where)
         if trimap.dtype.kind == 'f':
             trimap = trimap.round().astype(np.int64)
-        return check_inputs(pred, alpha, trimap, where)
+        return pred, alpha, trimap
 
     def process(self, data_batch: Sequence[dict],
                 data_samples: Sequence[dict]) -> None:
@@ -191,25 +190,19 @@ class DIMMattingMetrics(BaseSampleWiseMetric):
             index = len(self.results)
             where = self._sample_name(sample, index)
             pred, alpha, trimap = self.fetch(sample, index)
-            if self.trimap_masking == 'check' and not is_masked(pred, trimap):
-                raise ValueError(
-                    f'{where}: pred_alpha is not masked by the trimap (0 on '
-                    'trimap 0, 255 on trimap 255); mask it or use '
-                    "trimap_masking='apply'")
-            if self.trimap_masking == 'apply':
-                pred = mask_by_trimap(pred, trimap)
-            if count_unknown(trimap) == 0:
-                print_log(
-                    f'{where}: empty unknown region; its metrics count as 0',
-                    level=logging.WARNING)
-            values = compute_all(
+            values = evaluate_sample(
                 pred,
                 alpha,
                 trimap,
                 self.metrics,
+                masking=self.trimap_masking,
                 where=where,
                 sigma=self.sigma,
                 step=self.step)
+            if count_unknown(trimap) == 0:
+                print_log(
+                    f'{where}: empty unknown region; its metrics count as 0',
+                    level=logging.WARNING)
             self.results.append(values)
 
     def compute_metrics(self, results: List[Dict[str, float]]) -> dict:
@@ -246,7 +239,7 @@ class DIMMattingMetrics(BaseSampleWiseMetric):
             size = getattr(self, 'size', None)
         if size is None:
             size = len(self.results)
-        return super(BaseSampleWiseMetric, self).evaluate(size)
+        return mmengine_metric_evaluate(self, size)
 
 
 @METRICS.register_module()

@@ -1,12 +1,7 @@
 # Copyright (c) dpt-mm contributors. All rights reserved.
-"""The mattor base of MG Matting and MatteFormer: PRM training and test,
-and the official test-time padding.
-
-mmagic's ``BaseMattor`` pads only at the bottom / right and rounds the
-alpha; the official MG Matting / MatteFormer ``inference.py`` adds a
-reflected border on every side and truncates, so those two steps are
-overridden here (as options of ``test_cfg``).
-"""
+"""The mattor of MG Matting and MatteFormer: network wiring, PRM training
+and test, and the official test-time padding (mmagic's ``BaseMattor`` pads
+only at the bottom / right and rounds the alpha)."""
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -81,7 +76,10 @@ class PRMMattor(BaseMattor):
     """``BaseMattor`` with progressive refinement (PRM) in training and
     test and the official test-time padding.
 
-    Subclasses implement :meth:`_forward` (raw ``alpha_os1 / os4 / os8``).
+    Network: ``backbone`` (five or six levels) -> optional ``neck`` on the
+    deepest level -> ``head`` (``MattingHead``) on the levels, preceded by
+    the input itself when :attr:`head_takes_input`; subclasses set the
+    class attributes below.
 
     Training (the official trainers; ``it`` = the runner's iteration,
     ``T`` = ``train_cfg.prm_warmup_iters``): ``alpha_os8`` is supervised on
@@ -119,6 +117,8 @@ class PRMMattor(BaseMattor):
             (``proc_trimap='as_is'`` with one-hot trimaps).
         backbone (dict): Encoder config.
         head (dict): Decoder config (``MattingHead``).
+        neck (dict, optional): Module applied to the deepest level (MG
+            Matting's ASPP). Defaults to None.
         loss_alpha (dict, optional): Alpha loss. Defaults to ``L1Loss``.
         loss_comp (dict, optional): Composition loss. Defaults to
             ``L1CompositionLoss``.
@@ -136,11 +136,15 @@ class PRMMattor(BaseMattor):
     default_prm_warmup_iters = 0
     #: ``prm_work_size`` when not given
     default_prm_work_size: Optional[Tuple[int, int]] = PRM_WORK_SIZE
+    #: whether the head gets ``[inputs, *levels]`` (the backbone returns
+    #: five levels) rather than the backbone's six levels
+    head_takes_input = False
 
     def __init__(self,
                  data_preprocessor: dict,
                  backbone: dict,
                  head: dict,
+                 neck: Optional[dict] = None,
                  loss_alpha: Optional[dict] = dict(type='L1Loss'),
                  loss_comp: Optional[dict] = dict(type='L1CompositionLoss'),
                  loss_lap: Optional[dict] = dict(type='LaplacianLoss'),
@@ -162,6 +166,7 @@ class PRMMattor(BaseMattor):
             raise ValueError('test_cfg.pad_border must be >= 0, got '
                              f'{self.test_cfg.pad_border}')
         self.head = MODELS.build(head)
+        self.neck = MODELS.build(neck) if neck is not None else None
         if len(output_weights) != len(OUTPUT_KEYS) or min(output_weights) <= 0:
             raise ValueError('output_weights needs 3 positive weights (os1, '
                              f'os4, os8), got {output_weights}')
@@ -197,8 +202,23 @@ class PRMMattor(BaseMattor):
         return None if size is None else tuple(int(s) for s in size)
 
     def _forward(self, inputs: Tensor) -> Dict[str, Tensor]:
-        """Raw decoder outputs ``alpha_os1 / os4 / os8``, each Nx1xHxW."""
-        raise NotImplementedError
+        """Raw decoder outputs.
+
+        Args:
+            inputs (Tensor): Nx6xHxW image + one-hot trimap, H and W
+                divisible by 32.
+
+        Returns:
+            dict[str, Tensor]: ``alpha_os1/os4/os8``, Nx1xHxW in [0, 1].
+        """
+        if inputs.dim() != 4 or inputs.shape[1] != 6:
+            raise ValueError(f'{type(self).__name__} expects Nx6xHxW inputs '
+                             '(RGB + one-hot trimap), got '
+                             f'{tuple(inputs.shape)}')
+        feats = list(self.backbone(inputs))
+        if self.neck is not None:
+            feats[-1] = self.neck(feats[-1])
+        return self.head([inputs] + feats if self.head_takes_input else feats)
 
     def _forward_test(self, inputs: Tensor) -> Tensor:
         """Progressively refined alpha (Nx1xHxW, in [0, 1])."""
