@@ -275,8 +275,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                      if 'x_official' in r else ' | | |')
         print(line)
     if args.json:
-        with open(args.json, 'w') as f:
-            json.dump(rows, f, indent=1)
+        from dpt_mm.utils.io import atomic_write_text
+        atomic_write_text(args.json, json.dumps(rows, indent=1))
     return 0
 
 
