@@ -268,8 +268,9 @@ def _region_batch(h=64, w=256, seed=0):
                         fg.float())
     onehot = torch.cat([~unknown & ~fg, unknown, fg], 1).float()
     f, b = torch.rand(2, 1, 3, h, w, generator=g)
+    merged = alpha * f + (1 - alpha) * b
     return SimpleNamespace(
-        gt_alpha=alpha, gt_fg=f, gt_bg=b, gt_merged=alpha * f + (1 - alpha) * b,
+        gt_alpha=alpha, gt_fg=f, gt_bg=b, gt_merged=merged,
         trimap=onehot), cols
 
 

@@ -7,7 +7,7 @@ from .prm import (PRM_WIDTHS, PRM_WORK_SIZE, dilate_ellipse,
 
 __all__ = [
     'ACTIVATIONS', 'AlphaLossHead', 'MattingHead', 'ShortcutBlock',
-    'UpBasicBlock', 'init_spectral_norm_vectors', 'PRM_WIDTHS', 'PRM_WORK_SIZE',
-    'dilate_ellipse', 'progressive_refinement', 'refine_kernel_sizes',
+    'UpBasicBlock', 'init_spectral_norm_vectors', 'PRM_WIDTHS',
+    'PRM_WORK_SIZE', 'dilate_ellipse', 'progressive_refinement', 'refine_kernel_sizes',
     'uncertain_region'
 ]
