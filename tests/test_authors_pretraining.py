@@ -1,8 +1,8 @@
 """configs/dpt_swin-t_in1k_authors.py follows the authors' code where it
 departs from the paper config (configs/dpt_swin-t_in1k.py), and only there
 (docs/pretraining.md): the transform options it needs, the adaptive
-gradient clipping, the decay of every parameter and the per-epoch
-schedule."""
+gradient clipping, the decay of every parameter, the per-epoch schedule
+and the loss region (OS8 on the whole image, fused OS4 / OS1)."""
 import math
 import os.path as osp
 
@@ -14,9 +14,11 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 import dpt_mm  # noqa: F401
+from dpt_mm.models.losses import DPTMattingLoss
 from dpt_mm.datasets.transforms.geometry import RANDOM_INTERPOLATIONS
 from dpt_mm.engine import AdaptiveGradClipOptimWrapper
-from dpt_mm.registry import OPTIM_WRAPPERS, PARAM_SCHEDULERS, TRANSFORMS
+from dpt_mm.registry import (MODELS, OPTIM_WRAPPERS, PARAM_SCHEDULERS,
+                             TRANSFORMS)
 
 init_default_scope('mmagic')
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -35,14 +37,22 @@ def test_configs_differ_only_where_documented():
     documented = {
         'train_pipeline', 'train_dataloader', 'optim_wrapper',
         'param_scheduler', 'train_cfg', 'max_epochs', 'authors_epochs',
-        'crop_size', 'warmup_epochs'
+        'crop_size', 'warmup_epochs', 'model'
     }
     for cfg in (paper, authors):
         cfg['train_dataloader']['dataset'].pop('pipeline')
     assert paper['train_dataloader'] == authors['train_dataloader']
     rest = (paper.keys() | authors.keys()) - documented
     assert {k: paper.get(k) for k in rest} == {k: authors.get(k) for k in rest}
-    assert paper['model'] == authors['model']  # the loss is the paper's
+    # the model differs only in the loss region options
+    p_loss = paper['model']['head'].pop('loss')
+    a_loss = authors['model']['head'].pop('loss')
+    assert paper['model'] == authors['model']
+    assert a_loss.pop('whole_image_outputs') == ['alpha_os8']
+    assert a_loss.pop('fuse_outside_unknown') == [
+        'alpha_os8', 'alpha_os4', 'alpha_os1'
+    ]
+    assert p_loss == a_loss
 
 
 def test_pipeline_steps_differ_as_documented():
@@ -233,3 +243,98 @@ def test_adaptive_grad_clip():
     with pytest.raises(ValueError, match='clip_grad'):
         AdaptiveGradClipOptimWrapper(
             torch.optim.SGD([w], lr=0.1), clip_grad=dict(max_norm=1))
+
+
+# ------------------------------------------------------------ loss region
+KEYS = ('alpha_os1', 'alpha_os4', 'alpha_os8')
+
+
+def _losses():
+    return [
+        MODELS.build(Config.fromfile(p).model.head.loss)
+        for p in (PAPER, AUTHORS)
+    ]
+
+
+def _region_batch(h=64, w=256, seed=0):
+    """Unknown columns 0..63, fg 64..159, bg 160..255; ``gt_merged`` is
+    composed from the ground truth, so a perfect prediction has zero
+    loss."""
+    from types import SimpleNamespace
+    g = torch.Generator().manual_seed(seed)
+    cols = torch.arange(w).expand(1, 1, h, w)
+    unknown, fg = cols < 64, (cols >= 64) & (cols < 160)
+    alpha = torch.where(unknown, torch.rand(1, 1, h, w, generator=g),
+                        fg.float())
+    onehot = torch.cat([~unknown & ~fg, unknown, fg], 1).float()
+    f, b = torch.rand(2, 1, 3, h, w, generator=g)
+    merged = alpha * f + (1 - alpha) * b
+    return SimpleNamespace(
+        gt_alpha=alpha, gt_fg=f, gt_bg=b, gt_merged=merged,
+        trimap=onehot), cols
+
+
+def _value(losses):
+    return {k: float(v) for k, v in losses.items()}
+
+
+def test_loss_region_differs_only_in_the_known_region_as_documented():
+    """Prediction wrong only far inside the known region: the paper's loss
+    stays zero; the authors' changes by the OS8 term on the whole image
+    alone (their OS4 / OS1 take OS8 there but are weighted by the unknown
+    region). Wrong OS1 / OS4 only in the known pixels next to the unknown
+    region: the paper's Laplacian term sees it (its pyramids span the
+    image), the authors' loss does not (those pixels are OS8's)."""
+    paper, authors = _losses()
+    ds, cols = _region_batch()
+    perfect = {k: ds.gt_alpha.clone() for k in KEYS}
+    for loss in (paper, authors):
+        assert max(_value(loss(perfect, ds)).values()) == 0.
+
+    far = (cols >= 192).float() * 0.5  # bg, 128 px from the unknown region
+    wrong = {k: ds.gt_alpha + far for k in KEYS}
+    assert max(_value(paper(wrong, ds)).values()) == 0.
+    got = _value(authors(wrong, ds))
+    os8_only = DPTMattingLoss(
+        loss_comp=None, loss_lap=None, output_weights=dict(alpha_os8=1.0),
+        whole_image_outputs=['alpha_os8'])
+    l1_os8 = float(os8_only(wrong, ds)['loss_alpha'])
+    assert l1_os8 == pytest.approx(0.5 * 64 / 256)  # mean over the image
+    assert got['loss_alpha'] == pytest.approx(0.2 * l1_os8)
+    assert got['loss_comp'] > 0 and got['loss_lap'] > 0
+
+    near = ((cols >= 64) & (cols < 72)).float() * -0.5  # fg next to unknown
+    wrong = dict(perfect, alpha_os1=ds.gt_alpha + near,
+                 alpha_os4=ds.gt_alpha + near)
+    got = _value(paper(wrong, ds))
+    assert got['loss_alpha'] == 0. and got['loss_comp'] == 0.
+    assert got['loss_lap'] > 0
+    assert max(_value(authors(wrong, ds)).values()) == 0.
+
+
+def test_authors_loss_is_their_trainer_formula():
+    """trainers/trainer.py: weight_os8 = 1, weight_os4 = weight_os1 =
+    unknown; os4[unknown == 0] = os8, then os1[unknown == 0] = (fused)
+    os4; each term (2 L(os1) + L(os4) + L(os8)) / 5. Written out here with
+    explicit weights for the paper's loss module."""
+    paper, authors = _losses()
+    ds, _ = _region_batch(seed=1)
+    g = torch.Generator().manual_seed(2)
+    outs = {k: torch.rand(1, 1, 64, 256, generator=g) for k in KEYS}
+    unknown = ds.trimap[:, 1:2]
+    os4 = outs['alpha_os4'].clone()
+    os4[unknown == 0] = outs['alpha_os8'][unknown == 0]
+    os1 = outs['alpha_os1'].clone()
+    os1[unknown == 0] = os4[unknown == 0]
+    expected = paper(
+        dict(alpha_os1=os1, alpha_os4=os4, alpha_os8=outs['alpha_os8']), ds,
+        dict(alpha_os1=unknown, alpha_os4=unknown,
+             alpha_os8=torch.ones_like(unknown)))
+    got = authors(outs, ds)
+    for key in expected:
+        torch.testing.assert_close(got[key], expected[key])
+    assert _value(paper(outs, ds)) != _value(got)
+    with pytest.raises(ValueError, match='not in output_weights'):
+        DPTMattingLoss(whole_image_outputs=['alpha_os2'])
+    with pytest.raises(ValueError, match='at least two'):
+        DPTMattingLoss(fuse_outside_unknown=['alpha_os8'])

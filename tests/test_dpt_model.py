@@ -391,6 +391,46 @@ def test_dpt_neck_applies_to_deepest_level_only():
     assert any(k.startswith('neck.') for k in model.state_dict())
 
 
+class _TinyAlphaNet(torch.nn.Module):
+    """An encoder-decoder stand-in: one conv to the raw alpha."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(6, 1, 3, padding=1)
+
+    def forward(self, x):
+        return self.conv(x)
+
+
+def test_dpt_takes_an_encoder_decoder_backbone():
+    """A backbone returning the raw alpha (GCA's SimpleEncoderDecoder) with
+    the layer-free AlphaLossHead: (tanh + 1) / 2 of it, the DPT loss on it,
+    the backbone's parameters only; a neck is refused."""
+    MODELS.register_module('_TinyAlphaNet', module=_TinyAlphaNet, force=True)
+    head = dict(
+        type='AlphaLossHead',
+        loss=dict(type='DPTMattingLoss', output_weights=dict(alpha=1.0)))
+    torch.manual_seed(0)
+    model = MODELS.build(
+        dict(type='DPT', backbone=dict(type='_TinyAlphaNet'), head=head))
+    assert {k for k in model.state_dict()
+            if not k.startswith('data_')} == {'backbone.conv.weight',
+                                              'backbone.conv.bias'}
+    inputs, ds = pretext_batch()
+    alpha = model(inputs, mode='tensor')
+    expect = (torch.tanh(model.backbone(inputs)) + 1) / 2
+    torch.testing.assert_close(alpha, expect, rtol=0, atol=0)
+    losses = model(inputs, ds, mode='loss')
+    assert set(losses) == {'loss_alpha', 'loss_comp', 'loss_lap'}
+    sum(losses.values()).backward()
+    assert model.backbone.conv.weight.grad.abs().sum() > 0
+    with_neck = MODELS.build(
+        dict(type='DPT', backbone=dict(type='_TinyAlphaNet'), head=head,
+             neck=dict(type='_TinyAlphaNet')))
+    with pytest.raises(ValueError, match='neck needs feature levels'):
+        with_neck(inputs, mode='tensor')
+
+
 def test_fresh_model_has_converged_spectral_norm_vectors():
     """u / v are power-iterated at construction: sigma = u^T W v is close
     to the largest singular value, so eval mode before any training step is

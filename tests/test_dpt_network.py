@@ -1,6 +1,7 @@
 """DPT pre-trains the network that is fine-tuned (issue: the authors' DPT
-generator for the Swin-T rows is MatteFormer's), and the pre-trained network
-is itself a mattor at test time (zero-shot matting)."""
+generator for the Swin-T rows is MatteFormer's; the R34 rows pre-train GCA's
+and MG Matting's own networks), and the pre-trained network is itself a
+mattor at test time (zero-shot matting)."""
 import os.path as osp
 
 import numpy as np
@@ -9,6 +10,8 @@ import torch
 from mmagic.structures import DataSample
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
+from mmengine.runner import load_checkpoint
+from pretext_helpers import pretext_batch
 
 import dpt_mm  # noqa: F401
 from dpt_mm.models.converters import convert_dpt
@@ -83,6 +86,123 @@ def test_pretraining_network_is_the_finetuning_network(pre_cfg, ft_cfg):
         assert torch.equal(value, pre_sd[key]), key
         if value.is_floating_point():  # nothing left at its initial value
             assert not torch.isclose(value, fresh[key]).any(), key
+
+
+# (pre-training config, fine-tuning config of the R34 row, backbone class)
+R34_PAIRS = [
+    ('configs/dpt_r34-gca_in1k.py',
+     'configs/gca/gca_r34-dpt-encdec_4xb10-200k_comp1k.py',
+     'SimpleEncoderDecoder'),
+    ('configs/dpt_r34_in1k.py',
+     'configs/mgmatting/mgmatting_r34-dpt-encdec_4xb10-200k_comp1k.py',
+     'MattingResNetEnc'),
+]
+R34_IDS = ['gca', 'mgmatting']
+
+
+def _net(state):
+    return {
+        k: v
+        for k, v in state.items() if not k.startswith('data_preprocessor')
+    }
+
+
+@pytest.mark.parametrize('pre_cfg,ft_cfg,backbone', R34_PAIRS, ids=R34_IDS)
+def test_r34_pretraining_network_is_the_finetuning_network(
+        pre_cfg, ft_cfg, backbone, tmp_path):
+    """GCA / MG Matting R34: same modules, every parameter and buffer of
+    the same name and shape; the saved pre-training state dict is the
+    row's ``load_from`` and loads with strict=True, leaving no value at
+    its random initialisation; the two networks then give the same alpha."""
+    pre = _build(pre_cfg, seed=0)
+    ft = _build(ft_cfg, seed=1)
+    for name in ('backbone', 'neck'):
+        assert type(getattr(pre, name, None)) is type(getattr(ft, name, None))
+    assert type(pre.backbone).__name__ == backbone
+    if backbone == 'SimpleEncoderDecoder':  # GCA: the whole network
+        for part in ('encoder', 'decoder'):
+            assert type(getattr(pre.backbone, part)) is type(
+                getattr(ft.backbone, part))
+        assert not list(pre.head.parameters())  # activation + loss only
+    else:  # MG Matting: encoder, ASPP, decoder with OS1 / OS4 / OS8
+        assert type(pre.neck).__name__ == 'MGMattingASPP'
+        assert type(pre.head) is type(ft.head)
+    with torch.no_grad():  # stands in for training: every value moves
+        for key, value in _net(pre.state_dict()).items():
+            if value.is_floating_point():
+                value.add_(torch.rand_like(value) + 0.5)
+    pre_sd, fresh = pre.state_dict(), ft.state_dict()
+    assert {k: v.shape for k, v in pre_sd.items()} == {
+        k: v.shape for k, v in fresh.items()}
+    fresh = {k: v.clone() for k, v in fresh.items()}
+
+    # the row loads the pre-training checkpoint as it is
+    stem = osp.splitext(osp.basename(pre_cfg))[0]
+    load_from = Config.fromfile(osp.join(ROOT, ft_cfg)).load_from
+    assert load_from == f'work_dirs/{stem}/epoch_100.pth'
+    ckpt = str(tmp_path / 'epoch_100.pth')
+    torch.save(dict(state_dict=pre_sd, meta=dict()), ckpt)
+    load_checkpoint(ft, ckpt, map_location='cpu', strict=True)
+    for key, value in ft.state_dict().items():
+        assert torch.equal(value, pre_sd[key]), key
+        if value.is_floating_point() and not key.startswith('data_'):
+            assert not torch.isclose(value, fresh[key]).any(), key
+
+    pre.eval(), ft.eval()
+    x, _ = pretext_batch(n=1, h=64, w=64)
+    with torch.no_grad():
+        if backbone == 'SimpleEncoderDecoder':
+            # GCA's (tanh + 1) / 2 of its one output
+            torch.testing.assert_close(
+                pre(x, mode='tensor'), ft._forward(x), rtol=0, atol=0)
+        else:
+            ref = pre.head(pre.extract_feat(x))
+            out = ft._forward(x)
+            assert set(ref) == set(out) == {
+                'alpha_os1', 'alpha_os4', 'alpha_os8'}
+            for k in ref:
+                torch.testing.assert_close(out[k], ref[k], rtol=0, atol=0)
+
+
+@pytest.mark.parametrize('pre_cfg', [p[0] for p in R34_PAIRS], ids=R34_IDS)
+def test_r34_dpt_training_step(pre_cfg):
+    """One DPT step on a pretext batch: the DPT loss terms, finite, with
+    finite gradients reaching the encoder and the decoder (and ASPP)."""
+    model = _build(pre_cfg, seed=0).train()
+    loss_cfg = model.head.loss_module
+    assert type(loss_cfg).__name__ == 'DPTMattingLoss'
+    x, ds = pretext_batch(n=2, h=64, w=64)
+    losses = model(x, ds, mode='loss')
+    assert set(losses) == {'loss_alpha', 'loss_comp', 'loss_lap'}
+    total = sum(losses.values())
+    assert torch.isfinite(total) and total > 0
+    total.backward()
+    if type(model.backbone).__name__ == 'SimpleEncoderDecoder':
+        parts = {'encoder': model.backbone.encoder,
+                 'decoder': model.backbone.decoder}
+    else:
+        parts = {'encoder': model.backbone, 'aspp': model.neck,
+                 'decoder': model.head}
+    for name, module in parts.items():
+        grads = [p.grad for p in module.parameters() if p.grad is not None]
+        assert grads, name
+        assert all(torch.isfinite(g).all() for g in grads), name
+        assert sum(g.abs().sum() for g in grads) > 0, name
+
+
+def test_r34_gca_head_checks_its_loss():
+    from dpt_mm.models.heads import AlphaLossHead
+    loss = dict(type='DPTMattingLoss', output_weights=dict(alpha=1.0))
+    head = AlphaLossHead(loss)
+    raw = torch.tensor([[[[-30., 0., 30.]]]])
+    torch.testing.assert_close(head.predict(raw),
+                               torch.tensor([[[[0., .5, 1.]]]]))
+    with pytest.raises(ValueError, match='one output'):
+        AlphaLossHead(dict(type='DPTMattingLoss'))  # OS1 / OS4 / OS8
+    with pytest.raises(ValueError, match='activation'):
+        AlphaLossHead(loss, activation='relu')
+    with pytest.raises(ValueError, match='Nx1xHxW'):
+        head([torch.zeros(1, 1, 4, 4)])
 
 
 def test_encoder_part_keeps_backbone_only():

@@ -447,9 +447,16 @@ PRETRAIN_AND_FINETUNE_CONFIGS = sorted(
 def test_configs_resolve_official_loss_weights(path):
     """Every DPT / MatteFormer / MG Matting config (including the ones that
     only inherit a base) resolves to the official composition weight and
-    the (2, 1, 1) / 5 output weights."""
+    the (2, 1, 1) / 5 output weights (GCA's DPT network: its one output,
+    weight 1)."""
     model = Config.fromfile(path).model
-    if model.type == 'DPT':
+    if model.type == 'DPT' and model.head.type == 'AlphaLossHead':
+        loss_comp = model.head.loss.loss_comp
+        assert dict(model.head.loss.output_weights) == {
+            model.head.output_key: 1.0
+        }
+        weights = (0.4, 0.2, 0.2)  # checked above
+    elif model.type == 'DPT':
         loss_comp = model.head.loss.loss_comp
         weights = tuple(model.head.loss.output_weights[k] for k in OUTPUT_KEYS)
     else:

@@ -7,4 +7,4 @@ _base_ = './gca_r34-random_4xb10-200k_d646.py'
 experiment_name = 'gca_r34-dpt_4xb10-200k_d646'
 work_dir = f'./work_dirs/{experiment_name}'
 
-load_from = 'checkpoints/dpt_r34_in1k_gca-encoder.pth'
+load_from = 'checkpoints/dpt_r34-gca_in1k_gca-encoder.pth'

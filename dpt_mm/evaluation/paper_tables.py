@@ -64,6 +64,11 @@ class Init:
             return '-'
         if self.kind == 'dpt':
             stem = osp.splitext(osp.basename(self.pretrain or ''))[0]
+            ckpt = f'work_dirs/{stem}/epoch_100.pth'
+            if load_from == ckpt:  # the fine-tuning network pre-trained
+                return (f'`tools/train.py configs/{self.pretrain}`; '
+                        f'`load_from` is its `{ckpt}` as it is (same '
+                        'network, same parameter names)')
             return (f'`tools/train.py configs/{self.pretrain}`, then '
                     f'`tools/model_converters/dpt2finetune.py '
                     f'work_dirs/{stem}/epoch_100.pth {load_from} --model '
@@ -161,7 +166,8 @@ def d646_test(config: str) -> str:
 
 
 PRE_SWIN = 'dpt_swin-t_in1k.py'
-PRE_R34 = 'dpt_r34_in1k.py'
+PRE_R34_GCA = 'dpt_r34-gca_in1k.py'  # GCA's network
+PRE_R34_MG = 'dpt_r34_in1k.py'  # MG Matting's network
 PRE_BLOCK = 'dpt_ablations/dpt_swin-t_block-level_in1k.py'
 PRE_NO_TRIMAP = 'dpt_ablations/dpt_swin-t_no-trimap_in1k.py'
 PRE_UNKNOWN = {
@@ -190,13 +196,16 @@ I_GCA_SUP = Init(
     'supervised', 'gca',
     source='mmagic\'s `open-mmlab://mmedit/res34_en_nomixup`, i.e. ' +
     R34D_RELEASE)
-I_GCA_DPT = Init('dpt', 'gca', PRE_R34, 'encoder+decoder')
+I_GCA_DPT = Init('dpt', 'gca', PRE_R34_GCA, 'encoder+decoder')
 I_GCA_DENSECL = Init(
     'densecl', 'gca_r50',
     source='the DenseCL ResNet-50 release `densecl_r50_imagenet_200ep.pth` '
     '(WXinlong/DenseCL) or an mmpretrain DenseCL checkpoint')
 I_MG_SUP = Init('supervised', 'mgmatting', source=R34D_RELEASE)
-I_MG_DPT = Init('dpt', 'mgmatting', PRE_R34, 'encoder+decoder')
+I_MG_DPT = Init('dpt', 'mgmatting', PRE_R34_MG, 'encoder+decoder')
+R34_STAGES = ('the paper does not say which stages it transfers for R34 '
+              '(Table 6 is MatteFormer only); here encoder + decoder of the '
+              'pre-trained fine-tuning network')
 
 OTHER = 'another method, not implemented in dpt-mm'
 OTHER_D646 = ('trained on Distinct-646 by HAttMatting\'s authors; another '
@@ -284,11 +293,11 @@ TABLES: List[Table] = [
             Row(('GCA', 'Resnet-34', 'Supervised'), (35.3, 9.1), GCA_SUP,
                 init=I_GCA_SUP),
             Row(('GCA', 'Resnet-34', 'DPT'), (33.0, 8.3), GCA_DPT,
-                init=I_GCA_DPT),
+                init=I_GCA_DPT, note=R34_STAGES),
             Row(('MG Matting', 'Resnet-34', 'Supervised'), (29.3, 6.3),
                 MG_SUP, init=I_MG_SUP),
             Row(('MG Matting', 'Resnet-34', 'DPT'), (27.1, 5.5), MG_DPT,
-                init=I_MG_DPT),
+                init=I_MG_DPT, note=R34_STAGES),
             Row(('MatteFormer', 'Swin-T', 'Supervised'), (23.8, 4.0), MF_SUP,
                 init=I_MF_SUP),
             Row(('MatteFormer', 'Swin-T', 'DPT'), (21.0, 3.1), MF_DPT,
@@ -330,7 +339,7 @@ TABLES: List[Table] = [
             Row(('GCA', 'Supervised', 'ResNet34'), (35.3, 9.1), GCA_SUP,
                 init=I_GCA_SUP),
             Row(('GCA', 'DPT (Ours)', 'ResNet34'), (33.0, 8.3), GCA_DPT,
-                init=I_GCA_DPT),
+                init=I_GCA_DPT, note=R34_STAGES),
         ]),
     Table(
         'fig7', 'Figure 7: unknown-region ratio of the pre-training trimap',
@@ -364,7 +373,8 @@ EXTRAS: Dict[str, str] = {
     'gca/gca_r34-random_4xb10-200k_comp1k.py':
     'GCA random init (Table 3 has a random row for MatteFormer only)',
     'gca/gca_r34-dpt_4xb10-200k_comp1k.py':
-    'GCA with the DPT encoder only',
+    'GCA with the DPT encoder only (pre-trained by '
+    'configs/dpt_r34-gca_in1k.py)',
     'gca/gca_r34-random_4xb10-200k_d646.py': 'trained on Distinct-646',
     'gca/gca_r34-supervised_4xb10-200k_d646.py': 'trained on Distinct-646',
     'gca/gca_r34-dpt_4xb10-200k_d646.py': 'trained on Distinct-646',
@@ -376,7 +386,8 @@ EXTRAS: Dict[str, str] = {
     'mgmatting/mgmatting_r34-random_4xb10-200k_comp1k.py':
     'MG Matting random init',
     'mgmatting/mgmatting_r34-dpt_4xb10-200k_comp1k.py':
-    'MG Matting with the DPT encoder only',
+    'MG Matting with the DPT encoder only (pre-trained by '
+    'configs/dpt_r34_in1k.py)',
     'mgmatting/mgmatting_r34-random_4xb10-200k_d646.py':
     'trained on Distinct-646',
     'mgmatting/mgmatting_r34-supervised_4xb10-200k_d646.py':

@@ -17,14 +17,23 @@ class DPT(BaseMattor):
 
     ``inputs`` (from ``MattorPreprocessor(proc_trimap='as_is')``) are the
     normalised RGB composite and the one-hot trimap (6 channels). The
-    backbone returns the six decoder levels (``MatteFormerEncoder``: the
-    input itself first) or five (strides 2..32, ``MattingSwinTransformer`` /
-    ``MattingResNetEnc``; the network input is then prepended as level 0),
-    and :class:`MattingHead` decodes them. The head owns the loss (e.g.
-    ``DPTMattingLoss``: L1 + composition + Laplacian on the unknown region).
-    With the fine-tuning model's own backbone and head (the default Swin-T
-    config: MatteFormer's network), the pre-trained state dict is the
-    fine-tuning one.
+    backbone is either
+
+    - an encoder returning the six decoder levels (``MatteFormerEncoder``:
+      the input itself first) or five (strides 2..32,
+      ``MattingSwinTransformer`` / ``MattingResNetEnc``; the network input
+      is then prepended as level 0), optionally followed by a ``neck`` on
+      the deepest level (MG Matting's ASPP), decoded by
+      :class:`MattingHead`; or
+    - a whole matting network returning the raw Nx1xHxW alpha (mmagic's
+      ``SimpleEncoderDecoder``, GCA's), with :class:`AlphaLossHead` adding
+      the mattor's output activation.
+
+    The head owns the loss (``DPTMattingLoss``: L1 + composition +
+    Laplacian on the unknown region). The configs build the fine-tuning
+    network itself (MatteFormer, GCA, MG Matting), so the pre-trained state
+    dict is the fine-tuning one and transferring encoder + decoder is an
+    identity mapping.
 
     The pre-trained network is also a matting model as it is (zero-shot
     matting): on test-pipeline samples ``predict`` pads, restores and masks
@@ -33,10 +42,13 @@ class DPT(BaseMattor):
 
     Args:
         backbone (dict): Encoder config returning 6 decoder levels (the
-            input first) or 5 feature levels (strides 2..32).
-        head (dict): ``MattingHead`` config, with its ``loss``.
+            input first) or 5 feature levels (strides 2..32), or an
+            encoder-decoder returning the raw alpha.
+        head (dict): ``MattingHead`` (levels) or ``AlphaLossHead`` (raw
+            alpha) config, with its ``loss``.
         neck (dict, optional): Module applied to the deepest level only
-            (e.g. MG Matting's ASPP). Defaults to None.
+            (e.g. MG Matting's ASPP); not with an encoder-decoder backbone.
+            Defaults to None.
         data_preprocessor (dict, optional): Defaults to
             ``dict(type='MattorPreprocessor', proc_trimap='as_is')``.
         with_trimap (bool): If False (Table 7, without trimap) only the
@@ -72,10 +84,17 @@ class DPT(BaseMattor):
         # sane eval outputs before any training step (see the function)
         init_spectral_norm_vectors(self)
 
-    def extract_feat(self, inputs: Tensor) -> List[Tensor]:
-        """Return the six decoder levels (the input first)."""
+    def extract_feat(self, inputs: Tensor) -> Union[Tensor, List[Tensor]]:
+        """The six decoder levels (the input first), or the raw alpha of an
+        encoder-decoder backbone."""
         x = inputs if self.with_trimap else inputs[:, :3]
-        feats = list(self.backbone(x))
+        feats = self.backbone(x)
+        if isinstance(feats, Tensor):  # a whole network: its raw alpha
+            if self.neck is not None:
+                raise ValueError('DPT: a neck needs feature levels; the '
+                                 'backbone returns one alpha tensor')
+            return feats
+        feats = list(feats)
         if len(feats) == 5:
             feats = [x] + feats
         elif len(feats) != 6:

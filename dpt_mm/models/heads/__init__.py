@@ -1,3 +1,4 @@
+from .alpha_loss_head import ACTIVATIONS, AlphaLossHead
 from .matting_head import (MattingHead, ShortcutBlock, UpBasicBlock,
                            init_spectral_norm_vectors)
 from .prm import (PRM_WIDTHS, PRM_WORK_SIZE, dilate_ellipse,
@@ -5,8 +6,8 @@ from .prm import (PRM_WIDTHS, PRM_WORK_SIZE, dilate_ellipse,
                   uncertain_region)
 
 __all__ = [
-    'MattingHead', 'ShortcutBlock', 'UpBasicBlock',
-    'init_spectral_norm_vectors', 'PRM_WIDTHS', 'PRM_WORK_SIZE',
-    'dilate_ellipse', 'progressive_refinement', 'refine_kernel_sizes',
+    'ACTIVATIONS', 'AlphaLossHead', 'MattingHead', 'ShortcutBlock',
+    'UpBasicBlock', 'init_spectral_norm_vectors', 'PRM_WIDTHS',
+    'PRM_WORK_SIZE', 'dilate_ellipse', 'progressive_refinement', 'refine_kernel_sizes',
     'uncertain_region'
 ]

@@ -7,7 +7,7 @@ decoder outputs, each with its own pixel weights, so the combination lives
 here (one module for ``DPT``'s head, ``MatteFormer`` and ``MGMatting``) and
 reuses mmagic's ``L1Loss`` / ``L1CompositionLoss``.
 """
-from typing import Dict, Optional
+from typing import Dict, Optional, Sequence
 
 import torch
 import torch.nn as nn
@@ -93,7 +93,19 @@ class MattingOutputsLoss(nn.Module):
     MG Matting: the PRM regions or the trimap's unknown region for OS1 /
     OS4 and the whole image for OS8); an output without one is weighted by
     the unknown region of ``data_samples.trimap`` in ``trimap_encoding``
-    (DPT pre-training: every output).
+    (DPT pre-training: every output, the paper's "all the above losses
+    are calculated only in the unknown region").
+
+    Two options reproduce the DPT authors' trainer instead
+    (``configs/dpt_swin-t_in1k_authors.py``): ``whole_image_outputs``
+    names outputs weighted by the whole image when ``weights`` has none
+    for them (the authors: ``alpha_os8``), and ``fuse_outside_unknown`` is
+    a coarse-to-fine chain (the authors: ``alpha_os8, alpha_os4,
+    alpha_os1``) in which each output after the first takes the previous
+    (fused) one outside the trimap's unknown region before the loss. The
+    L1 and composition terms of an output weighted by the unknown region
+    do not see that fusion; its Laplacian term, whose pyramids span the
+    whole image, does, and its gradient then reaches the coarser output.
 
     The composition term of those trainers composes ImageNet-normalised
     ``F`` / ``B`` against the normalised image and divides the 3-channel L1
@@ -119,6 +131,11 @@ class MattingOutputsLoss(nn.Module):
             outputs without ``weights``: ``'onehot'`` (default, what the
             configs pack), ``'label'`` (0 / 1 / 2) or ``'gray'``
             (0 / 128 / 255); values that do not fit raise.
+        whole_image_outputs (Sequence[str]): Outputs supervised on every
+            pixel when ``weights`` has none for them. Defaults to ``()``.
+        fuse_outside_unknown (Sequence[str]): Coarse-to-fine outputs fused
+            outside the unknown region before the loss (see above); empty
+            or at least two names. Defaults to ``()``.
     """
 
     def __init__(
@@ -129,7 +146,9 @@ class MattingOutputsLoss(nn.Module):
         loss_lap: Optional[dict] = dict(type='LaplacianLoss', loss_weight=1.0),
         output_weights: Dict[str, float] = dict(
             alpha_os1=0.4, alpha_os4=0.2, alpha_os8=0.2),
-        trimap_encoding: str = 'onehot'
+        trimap_encoding: str = 'onehot',
+        whole_image_outputs: Sequence[str] = (),
+        fuse_outside_unknown: Sequence[str] = ()
     ) -> None:
         super().__init__()
         if not output_weights or min(output_weights.values()) <= 0:
@@ -140,6 +159,20 @@ class MattingOutputsLoss(nn.Module):
                              f'{sorted(TRIMAP_ENCODINGS)}, got '
                              f'{trimap_encoding!r}')
         self.output_weights = {k: float(v) for k, v in output_weights.items()}
+        self.whole_image_outputs = tuple(whole_image_outputs)
+        self.fuse_outside_unknown = tuple(fuse_outside_unknown)
+        for name, keys in (('whole_image_outputs', self.whole_image_outputs),
+                           ('fuse_outside_unknown',
+                            self.fuse_outside_unknown)):
+            unknown_keys = [k for k in keys if k not in self.output_weights]
+            if unknown_keys:
+                raise ValueError(f'{name} names {unknown_keys}, which are '
+                                 f'not in output_weights '
+                                 f'{sorted(self.output_weights)}')
+        if len(self.fuse_outside_unknown) == 1:
+            raise ValueError('fuse_outside_unknown needs at least two '
+                             'outputs (coarse to fine), got '
+                             f'{list(self.fuse_outside_unknown)}')
         self.trimap_encoding = trimap_encoding
         self.loss_alpha = MODELS.build(loss_alpha) if loss_alpha else None
         self.loss_comp = MODELS.build(loss_comp) if loss_comp else None
@@ -172,11 +205,23 @@ class MattingOutputsLoss(nn.Module):
                            f'{sorted(outputs)}')
         weights = dict(weights or {})
         gt_alpha = data_samples.gt_alpha
-        if any(k not in weights for k in self.output_weights):
+        unknown = None
+        if self.fuse_outside_unknown or any(k not in weights
+                                            for k in self.output_weights):
             unknown = unknown_mask(data_samples.trimap,
                                    self.trimap_encoding).to(gt_alpha)
-            for key in self.output_weights:
-                weights.setdefault(key, unknown)
+        if self.fuse_outside_unknown:
+            outputs = dict(outputs)
+            chain = self.fuse_outside_unknown
+            fused = outputs[chain[0]]
+            for key in chain[1:]:
+                fused = torch.where(unknown > 0, outputs[key], fused)
+                outputs[key] = fused
+        for key in self.output_weights:
+            if key not in weights:
+                weights[key] = (
+                    torch.ones_like(unknown)
+                    if key in self.whole_image_outputs else unknown)
         losses: Dict[str, Tensor] = {}
 
         def add(name: str, value: Tensor) -> None:
