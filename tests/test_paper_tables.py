@@ -61,8 +61,12 @@ def test_every_row_has_a_config_or_a_reason():
                 assert load_from is None
             elif row.init.kind == 'dpt':
                 assert osp.isfile(osp.join(CONFIGS, row.init.pretrain))
-                assert load_from and ('encdec' in load_from) == (
-                    row.init.part == 'encoder+decoder')
+                # encoder+decoder: a converted '-encdec' file, or the
+                # pre-training checkpoint itself (same network, R34 rows)
+                stem = osp.splitext(osp.basename(row.init.pretrain))[0]
+                direct = load_from == f'work_dirs/{stem}/epoch_100.pth'
+                assert load_from and ('encdec' in load_from or direct) == (
+                    row.init.part == 'encoder+decoder'), (row, load_from)
             # work dirs are named after the configs (the table tool's key)
             assert _read(row.config).work_dir == f'./work_dirs/{row.stem}'
     # the DPT rows of Tables 1 and 3-7 are the encoder + decoder model, the
