@@ -82,6 +82,9 @@ def files(tmp_path_factory):
     cv2.imwrite(paths['small_trimap'], trimap[:-10])
     with open(paths['text'], 'w') as f:
         f.write('not an image\n')
+    paths['bad_ckpt'] = str(root / 'bad.pth')
+    with open(paths['bad_ckpt'], 'w') as f:
+        f.write('not a checkpoint\n')
     return paths
 
 
@@ -95,7 +98,8 @@ def reference(files):
 def server(files):
     """Base URL of the app served by uvicorn in a thread."""
     import uvicorn
-    choices = build_choices([(CONFIG, files['ckpt'])])
+    choices = build_choices([(CONFIG, files['ckpt']),
+                             (CONFIG, files['bad_ckpt'])])
     app = create_app(MattingService(choices, 'cpu'))
     port = free_port()
     srv = uvicorn.Server(
@@ -198,11 +202,17 @@ def test_http_bad_input_is_400(server, files, fields, pattern):
     assert re.search(pattern, r.json()['detail']), r.json()['detail']
 
 
+def test_unloadable_checkpoint_is_500_naming_it(server, files):
+    r = post(server, files, model='m1', photo='photo', trimap='trimap')
+    assert r.status_code == 500, r.text
+    assert re.search(r'bad\.pth: .*checkpoint', r.json()['detail']), r.text
+
+
 def test_model_list_and_page(server, files):
     models = requests.get(f'{server}/api/models', timeout=10).json()
-    assert [(m['checkpoint'], m['config'])
-            for m in models] == [(files['ckpt'], CONFIG), (None, CONFIG)]
-    assert 'random init' in models[1]['label']
+    assert [(m['checkpoint'], m['config']) for m in models] == [
+        (files['ckpt'], CONFIG), (files['bad_ckpt'], CONFIG), (None, CONFIG)]
+    assert 'random init' in models[2]['label']
     page = requests.get(server, timeout=10).text
     assert '<canvas id="trimap-canvas"' in page
 
@@ -220,6 +230,19 @@ def test_discover_work_dir(tmp_path):
     assert pairs == [(str(run / 'tiny.py'), str(run / 'iter_10.pth'))]
     choices = build_choices(pairs)
     assert [c.checkpoint for c in choices] == [str(run / 'iter_10.pth'), None]
+    # a second run of the same config: still one random-init entry
+    other = tmp_path / 'finetune_dpt'
+    shutil.copytree(run, other)
+    pairs = discover_work_dir(str(tmp_path))
+    assert [p[0]
+            for p in pairs] == [str(other / 'tiny.py'),
+                                str(run / 'tiny.py')]
+    assert [(c.config, c.checkpoint) for c in build_choices(pairs)
+            ] == [(str(other / 'tiny.py'), str(other / 'iter_10.pth')),
+                  (str(run / 'tiny.py'), str(run / 'iter_10.pth')),
+                  (str(other / 'tiny.py'), None)]
+    assert build_choices(pairs + [(CONFIG, None)], True)[2].config == CONFIG
+    assert len(build_choices(pairs, random_init=False)) == 2
     with pytest.raises(FileNotFoundError, match='work dir does not exist'):
         discover_work_dir(str(tmp_path / 'missing'))
     with pytest.raises(FileNotFoundError, match='nope.pth'):
@@ -294,7 +317,7 @@ def test_browser_upload_paint_download(server, files, reference):
             return decode(href.split(',', 1)[1])
 
         drv.get(server)
-        wait.until(lambda d: len(Select(find('model')).options) == 2)
+        wait.until(lambda d: len(Select(find('model')).options) == 3)
         Select(find('model')).select_by_index(0)
         Select(find('fg-method')).select_by_value('blur')
 

@@ -5,10 +5,11 @@
 
 The page's model list holds each ``--model`` pair, each training run found
 under a ``--work-dir`` (its dumped config and last checkpoint, e.g.
-``work_dirs/demo`` after ``make demo``) and, for every config, a random-init
+``work_dirs/demo`` after ``make demo``) and, per config name, a random-init
 entry for trying the page. Without ``--model`` / ``--work-dir`` it serves
-``configs/demo/matteformer-tiny_demo.py`` (random init) and
-``work_dirs/demo`` when that exists. Exit status 2 for bad arguments.
+the runs of ``work_dirs/demo`` when that exists and
+``configs/demo/matteformer-tiny_demo.py`` (random init). Exit status 2 for
+bad arguments.
 """
 import argparse
 import os.path as osp
@@ -81,10 +82,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     pairs = [(cfg, None if ckpt == 'random' else ckpt)
              for cfg, ckpt in args.model]
     work_dirs = list(args.work_dir)
-    if not pairs and not work_dirs:
-        pairs.append((DEFAULT_CONFIG, None))
-        if osp.isdir(DEFAULT_WORK_DIR):
-            work_dirs.append(DEFAULT_WORK_DIR)
+    default = not pairs and not work_dirs
+    if default and osp.isdir(DEFAULT_WORK_DIR):
+        work_dirs.append(DEFAULT_WORK_DIR)
     try:
         for work_dir in work_dirs:
             found = discover_work_dir(work_dir)
@@ -93,6 +93,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                     f'warning: {work_dir}: no config + checkpoint found',
                     file=sys.stderr)
             pairs += found
+        if default:  # after the trained runs: the repository's config
+            pairs.append((DEFAULT_CONFIG, None))
         choices = build_choices(pairs, not args.no_random_init)
         service = MattingService(
             choices, args.device, args.tile, max_upload_mb=args.max_upload_mb)

@@ -99,7 +99,8 @@ def discover_work_dir(work_dir: str) -> List[Tuple[str, str]]:
 def build_choices(pairs: Sequence[Tuple[str, Optional[str]]],
                   random_init: bool = True) -> List[ModelChoice]:
     """The page's model list: the given pairs, then one random-init entry
-    per distinct config (for trying the page without a trained model).
+    per config name not yet listed with random init (for trying the page
+    without a trained model; runs of one config share a single entry).
 
     Args:
         pairs (Sequence[tuple]): ``(config, checkpoint or None)``.
@@ -120,7 +121,11 @@ def build_choices(pairs: Sequence[Tuple[str, Optional[str]]],
         entries.append(
             (osp.abspath(config), osp.abspath(ckpt) if ckpt else None))
     if random_init:
-        entries += [(config, None) for config, _ in list(entries)]
+        named = {osp.basename(c) for c, ckpt in entries if ckpt is None}
+        for config, _ in list(entries):
+            if osp.basename(config) not in named:
+                named.add(osp.basename(config))
+                entries.append((config, None))
     unique = list(OrderedDict.fromkeys(entries))
     return [
         ModelChoice(f'm{i}', config, ckpt)
