@@ -30,6 +30,7 @@ log() { echo "[install] $*" >&2; }
 stamp_of() {
   cat "$CONSTRAINTS" "$ROOT/requirements/runtime.txt" \
       "$ROOT/requirements/tests.txt" "$ROOT/requirements/deploy.txt" \
+      "$ROOT/requirements/serve.txt" \
       "$ROOT/setup.py" "${BASH_SOURCE[0]}" \
     | sha256sum | cut -d' ' -f1
   echo "$FLAVOUR"
@@ -77,6 +78,8 @@ fi
 log "dpt-mm and the OpenMMLab stack"
 "${PIP[@]}" install -q -c "$CONSTRAINTS" --find-links "$WHEEL_DIR" \
   -e "$ROOT[tests]"
+log "the interactive page (requirements/serve.txt)"
+"${PIP[@]}" install -q -c "$CONSTRAINTS" -r "$ROOT/requirements/serve.txt"
 
 "$VENV/bin/python" - <<'PY'
 import mmcv.ops  # noqa: F401  compiled ops present
