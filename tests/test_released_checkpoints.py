@@ -494,6 +494,56 @@ def test_detect_and_convert_official_gca():
     fresh = {k: v.clone() for k, v in model.state_dict().items()}
     load_strict(model, state, 'gca-dist.pth')
     _check_loaded(model.eval(), fresh, official, 6)
+    # the official network's pieces (re-stated below) and ours agree
+    e = {
+        k[len('encoder.'):]: v
+        for k, v in official.items() if k.startswith('encoder.')
+    }
+    d = {
+        k[len('decoder.'):]: v
+        for k, v in official.items() if k.startswith('decoder.')
+    }
+    enc, dec = model.backbone.encoder, model.backbone.decoder
+    g = torch.Generator().manual_seed(4)
+    x = torch.randn(1, 6, 32, 32, generator=g)
+    with torch.no_grad():
+        ref1 = F.relu(_bn_f(e, 'bn1', _snc(e, 'conv1', x, 2)))
+        ref1 = F.relu(_bn_f(e, 'bn2', _snc(e, 'conv2', ref1)))
+        x1 = enc.conv2(enc.conv1(x))
+        torch.testing.assert_close(x1, ref1)
+        ref2 = F.relu(_bn_f(e, 'bn3', _snc(e, 'conv3', ref1, 2)))
+        for j in range(3):
+            ref2 = _enc_block(e, f'layer1.{j}', ref2, 1, False)
+        x2 = enc.layer1(enc.conv3(x1))
+        torch.testing.assert_close(x2, ref2)
+        ref3 = ref2
+        for j in range(4):
+            ref3 = _enc_block(e, f'layer2.{j}', ref3, 2 if j == 0 else 1,
+                              j == 0)
+        torch.testing.assert_close(enc.layer2(x2), ref3)
+        for i, f in enumerate((x, x1, x2)):
+            ref = _bn_f(e, f'shortcut.{i}.2',
+                        F.relu(_snc(e, f'shortcut.{i}.0', f)))
+            ref = _bn_f(e, f'shortcut.{i}.5',
+                        F.relu(_snc(e, f'shortcut.{i}.3', ref)))
+            torch.testing.assert_close(enc.shortcut[i](f), ref)
+        ref = x[:, :3]
+        for conv, bn in ((1, 3), (5, 7), (9, 11)):
+            ref = F.pad(ref, (1, 1, 1, 1), mode='reflect')
+            ref = _bn_f(e, f'guidance_head.{bn}',
+                        F.relu(_snc(e, f'guidance_head.{conv}', ref, 2, 0)))
+        torch.testing.assert_close(enc.guidance_head(x[:, :3]), ref)
+        h = torch.randn(1, 64, 8, 8, generator=g)
+        ref = h
+        for j in range(2):
+            ref = _dec_block(d, f'layer4.{j}', ref, j == 0)
+        torch.testing.assert_close(dec.layer4(h), ref)
+        ref = F.conv_transpose2d(ref,
+                                 official_sn_weight(d, 'conv1'),
+                                 stride=2,
+                                 padding=1)
+        ref = F.leaky_relu(_bn_f(d, 'bn1', ref), 0.2)
+        torch.testing.assert_close(dec.conv1(dec.layer4(h)), ref)
     # an unknown official key is refused, not dropped
     with pytest.raises(KeyError, match='encoder.gca.extra'):
         convert_released({**official, 'encoder.gca.extra': torch.zeros(1)})
@@ -653,3 +703,42 @@ def test_official2dptmm_cli(tmp_path, capsys):
     assert err.startswith(f'error: {bad}: cannot convert it for --model gca'
                           ) and err.count('\n') == 1, err
     assert not (tmp_path / 'x.pth').exists()
+
+
+@pytest.mark.parametrize('model', ['gca', 'mgmatting'])
+def test_infer_accepts_official_gca_and_mgmatting(model, tmp_path, capsys):
+    """tools/infer.py takes the official files as they are: one notice,
+    and the matte of the converted checkpoint."""
+    from mmengine.runner import save_checkpoint
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 255, (40, 56, 3), dtype=np.uint8)
+    trimap = np.zeros((40, 56), np.uint8)
+    trimap[8:32, 10:46] = 128
+    trimap[14:26, 18:38] = 255
+    cv2.imwrite(str(tmp_path / 'a.png'), image)
+    cv2.imwrite(str(tmp_path / 'a_trimap.png'), trimap)
+    cli = _load_infer_cli()
+    cfg, official, source = dict(gca=(GCA_CFG, official_gca(), 'GCA-Matting'),
+                                 mgmatting=(MG_CFG, official_mg(),
+                                            'MG Matting'))[model]
+    release = tmp_path / 'release.pth'
+    torch.save(as_trainer_file(official), release)
+    converted = tmp_path / 'converted.pth'
+    save_checkpoint(dict(state_dict=convert_released(official)[0]),
+                    str(converted))
+    alphas, notes = [], []
+    for ckpt in (release, converted):
+        out = tmp_path / ckpt.stem
+        assert cli.main([
+            str(cfg),
+            str(ckpt), '--img',
+            str(tmp_path / 'a.png'), '--trimap',
+            str(tmp_path / 'a_trimap.png'), '--out',
+            str(out), '--device', 'cpu', '--fg-method', 'blur'
+        ]) == 0
+        err = capsys.readouterr().err
+        notes.append([x for x in err.splitlines() if x.startswith('note:')])
+        alphas.append(cv2.imread(str(out / 'alpha' / 'a.png'), 0))
+    assert len(notes[0]) == 1 and notes[1] == []
+    assert str(release) in notes[0][0] and source in notes[0][0]
+    np.testing.assert_array_equal(alphas[0], alphas[1])

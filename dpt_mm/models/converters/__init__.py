@@ -61,6 +61,7 @@ def _mf_official(sd, part, dropped):
 
 
 #: ``(model, kind) -> converter(state_dict, part, dropped)``.
+# yapf: disable
 CONVERTERS: Dict[Tuple[str, str], Converter] = {
     ('matteformer', 'dpt'): _mf_dpt,
     ('matteformer', 'supervised'): _mf_supervised,
@@ -81,6 +82,7 @@ CONVERTERS: Dict[Tuple[str, str], Converter] = {
         resnet.convert_supervised, model='mgmatting'),
     ('mgmatting', 'official'): resnet.convert_official_mgmatting,
 }
+# yapf: enable
 MODELS = tuple(sorted({m for m, _ in CONVERTERS}))
 KINDS = tuple(sorted({k for _, k in CONVERTERS}))
 
@@ -89,15 +91,17 @@ def get_converter(model: str, kind: str) -> Converter:
     """The converter of ``kind`` for ``model``.
 
     Raises:
-        ValueError: An unknown model, or a kind the model has no
-            converter for (the message lists those it has).
+        ValueError: An unknown model or kind, or a kind the model has no
+            converter for (the message names the models it fits).
     """
     if model not in MODELS:
         raise ValueError(f'unknown model {model!r}; choose from {MODELS}')
     if (model, kind) not in CONVERTERS:
-        kinds = sorted(k for m, k in CONVERTERS if m == model)
-        raise ValueError(f'no {kind!r} converter for {model!r}; it has '
-                         f'{kinds}')
+        fits = ' / '.join(sorted(m for m, k in CONVERTERS if k == kind))
+        if not fits:
+            raise ValueError(f'unknown converter kind {kind!r}; choose from '
+                             f'{KINDS}')
+        raise ValueError(f'{kind} weights fit --model {fits}, not {model}')
     return CONVERTERS[model, kind]
 
 
@@ -123,9 +127,8 @@ def convert(state_dict: dict,
     func = get_converter(model, kind)
     if kind == 'dpt' and part not in PARTS:
         raise ValueError(f'unknown part {part!r}; choose from {PARTS}')
-    return func(
-        checkpoint_state_dict(state_dict), part,
-        [] if dropped is None else dropped)
+    return func(checkpoint_state_dict(state_dict), part,
+                [] if dropped is None else dropped)
 
 
 def convert_dpt(state_dict: dict,
@@ -154,8 +157,7 @@ def convert_pretrained(state_dict: dict,
     return convert(state_dict, model, source, None, dropped)
 
 
-def print_key_report(src: StateDict, dst: StateDict,
-                     dropped: Dropped) -> None:
+def print_key_report(src: StateDict, dst: StateDict, dropped: Dropped) -> None:
     """Print the converter's dropped keys (with reasons) and the output
     keys whose tensor is new (transformed or initialised), once each."""
     src_ids = {id(v) for v in src.values()}
@@ -228,6 +230,5 @@ __all__ = [
     'CONVERTERS', 'MODELS', 'KINDS', 'PARTS', 'SOURCES', 'get_converter',
     'convert', 'convert_dpt', 'convert_supervised', 'convert_pretrained',
     'widen_to_trimap_input', 'load_state_dict', 'save_state_dict',
-    'load_strict', 'StrictLoadError', 'print_key_report',
-    'run_conversion_cli'
+    'load_strict', 'StrictLoadError', 'print_key_report', 'run_conversion_cli'
 ]
