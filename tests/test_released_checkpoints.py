@@ -26,7 +26,6 @@ import dpt_mm  # noqa: F401
 from dpt_mm.models.converters.matteformer import (convert_official,
                                                   slice_to_unfold_order)
 from dpt_mm.models.converters.released import (ReleasedCheckpointError,
-                                               convert_dpt_release,
                                                convert_released,
                                                detect_layout)
 from dpt_mm.models.editors.matteformer.past_encoder import \
@@ -145,7 +144,7 @@ def test_dpt_release_forward_equals_official(official_tiny, tmp_path):
     path = tmp_path / 'best_model_mse.pth'
     torch.save(as_dpt_release(official_tiny['state_dict']), path)
     dropped = []
-    state = convert_dpt_release(read_checkpoint(str(path)), dropped=dropped)
+    state = convert_released(read_checkpoint(str(path)), dropped)[0]
     assert {k for k, _ in dropped} == {
         k
         for k in official_tiny['state_dict']
@@ -164,7 +163,7 @@ def test_dpt_release_forward_equals_official(official_tiny, tmp_path):
 
 def test_dpt_release_full_swin_t_loads_into_the_configs():
     official = full_swin_t_official(seed=1)
-    state = convert_dpt_release(as_dpt_release(official))
+    state = convert_released(as_dpt_release(official))[0]
     cfg = Config.fromfile(
         str(REPO / 'configs' / 'matteformer' /
             'matteformer_swin-t-dpt-encdec_4xb10-200k_comp1k.py'))
@@ -198,8 +197,6 @@ def test_convert_released_refuses_what_it_cannot_convert():
         })
     with pytest.raises(ReleasedCheckpointError, match='unrecognised'):
         convert_released({'fc.weight': torch.zeros(1)})
-    with pytest.raises(ReleasedCheckpointError, match='not a Generator_DPT'):
-        convert_dpt_release({'backbone.x': torch.zeros(1)})
     ours = {'backbone.x': torch.ones(1)}
     state, layout = convert_released(ours)
     assert layout == 'dpt-mm' and state['backbone.x'] is ours['backbone.x']

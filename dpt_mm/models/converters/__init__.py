@@ -48,26 +48,16 @@ def _then(normalise: Callable, convert: Callable) -> Converter:
     return run
 
 
-def _mf_dpt(sd, part, dropped):
-    return matteformer.convert_dpt(sd, part, dropped=dropped)
-
-
-def _mf_supervised(sd, part, dropped):
-    return matteformer.convert_supervised(sd, dropped=dropped)
-
-
-def _mf_official(sd, part, dropped):
-    return matteformer.convert_official(sd, dropped=dropped)
-
-
 #: ``(model, kind) -> converter(state_dict, part, dropped)``.
 # yapf: disable
 CONVERTERS: Dict[Tuple[str, str], Converter] = {
-    ('matteformer', 'dpt'): _mf_dpt,
-    ('matteformer', 'supervised'): _mf_supervised,
-    ('matteformer', 'simmim'): _then(ssl.simmim_to_swin, _mf_supervised),
-    ('matteformer', 'moby'): _then(ssl.moby_to_swin, _mf_supervised),
-    ('matteformer', 'official'): _mf_official,
+    ('matteformer', 'dpt'): matteformer.convert_dpt,
+    ('matteformer', 'supervised'): matteformer.convert_supervised,
+    ('matteformer', 'simmim'): _then(ssl.simmim_to_swin,
+                                     matteformer.convert_supervised),
+    ('matteformer', 'moby'): _then(ssl.moby_to_swin,
+                                   matteformer.convert_supervised),
+    ('matteformer', 'official'): matteformer.convert_official,
     ('gca', 'dpt'): partial(resnet.convert_dpt, model='gca'),
     ('gca', 'supervised'): partial(resnet.convert_supervised, model='gca'),
     ('gca', 'official'): resnet.convert_official_gca,

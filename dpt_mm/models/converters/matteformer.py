@@ -219,13 +219,16 @@ def _drop(dropped: Dropped, key: str, reason: str) -> None:
         dropped.append((key, reason))
 
 
-def convert_official(state_dict: dict, dropped: Dropped = None) -> StateDict:
+def convert_official(state_dict: dict,
+                     part: Optional[str] = None,
+                     dropped: Dropped = None) -> StateDict:
     """Official MatteFormer checkpoint -> our ``MatteFormer`` state dict.
 
     Args:
         state_dict (dict): ``Generator_MatteFormer.state_dict()`` (or a
             checkpoint holding it under ``state_dict``; ``module.`` prefixes
             are stripped).
+        part (None): Unused (one signature for all converters).
         dropped (list, optional): Receives ``(key, reason)`` for each key
             deliberately not converted.
 
@@ -320,19 +323,21 @@ def _swin_to_mmpretrain_names(sd: StateDict, dropped: Dropped) -> StateDict:
 
 
 def convert_supervised(state_dict: dict,
+                       part: Optional[str] = None,
+                       dropped: Dropped = None,
                        in_channels: int = 6,
-                       seed: int = 0,
-                       dropped: Dropped = None) -> StateDict:
+                       seed: int = 0) -> StateDict:
     """ImageNet Swin (official release or mmpretrain) -> MatteFormer
     initialisation (``backbone.*`` keys; load non-strictly, e.g. through
     ``init_cfg=dict(type='Pretrained', checkpoint=...)``).
 
     Args:
         state_dict (dict): The Swin checkpoint or state dict.
+        part (None): Unused (one signature for all converters).
+        dropped (list, optional): Receives ``(key, reason)`` pairs.
         in_channels (int): Input channels of the patch embedding. Default 6.
         seed (int): Seed of the Xavier-normal initialisation of the new
             trimap filters and prior table rows.
-        dropped (list, optional): Receives ``(key, reason)`` pairs.
 
     Returns:
         dict[str, Tensor]: ``backbone.patch_embed.*`` and
@@ -363,8 +368,8 @@ def convert_supervised(state_dict: dict,
 
 def convert_dpt(state_dict: dict,
                 part: str = 'encoder',
-                seed: int = 0,
-                dropped: Dropped = None) -> StateDict:
+                dropped: Dropped = None,
+                seed: int = 0) -> StateDict:
     """DPT checkpoint -> MatteFormer initialisation.
 
     A DPT model pre-trained with the fine-tuning network itself
@@ -379,8 +384,8 @@ def convert_dpt(state_dict: dict,
     Args:
         state_dict (dict): The DPT checkpoint or state dict.
         part (str): ``'encoder'`` or ``'encoder+decoder'`` (Table 6).
-        seed (int): Seed of the new rows / filters of a plain-Swin source.
         dropped (list, optional): Receives ``(key, reason)`` pairs.
+        seed (int): Seed of the new rows / filters of a plain-Swin source.
 
     Returns:
         dict[str, Tensor]: ``backbone.*`` (and ``head.*``).

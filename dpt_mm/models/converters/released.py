@@ -78,39 +78,6 @@ def detect_layout(checkpoint: Mapping) -> Optional[str]:
     return None
 
 
-def convert_dpt_release(checkpoint: Mapping,
-                        dropped: Optional[List[Tuple[str, str]]] = None
-                        ) -> Dict[str, object]:
-    """The DPT authors' released MatteFormer (``Generator_DPT``) -> dpt-mm
-    ``MatteFormer`` weights (``backbone.*`` + ``head.*``, strict).
-
-    Accepts the trainer's checkpoint as saved (weights under
-    ``state_dict``, ``module.`` prefix, optimizer / scheduler entries
-    beside them) or the bare generator state dict; webtoon/matteformer's
-    checkpoints have the same layout and convert the same way.
-
-    Args:
-        checkpoint (Mapping): The loaded checkpoint.
-        dropped (list, optional): Receives ``(key, reason)`` for each key
-            not converted (the derived relative-position indices).
-
-    Returns:
-        dict[str, Tensor]: Weights for ``configs/matteformer/*`` models.
-
-    Raises:
-        ReleasedCheckpointError: Not the official MatteFormer layout.
-        KeyError: A key the mapping does not know (nothing is guessed).
-    """
-    layout = detect_layout(checkpoint)
-    if layout != 'matteformer-official':
-        raise ReleasedCheckpointError(
-            'not a Generator_DPT / Generator_MatteFormer checkpoint (encoder.'
-            'patch_embed / encoder.layers / decoder keys), detected layout: '
-            f'{layout or "unknown"}')
-    from .matteformer import convert_official
-    return convert_official(checkpoint_state_dict(checkpoint), dropped=dropped)
-
-
 def convert_released(checkpoint: Mapping,
                      dropped: Optional[List[Tuple[str, str]]] = None
                      ) -> Tuple[Dict[str, object], str]:
@@ -142,5 +109,5 @@ def convert_released(checkpoint: Mapping,
 
 __all__ = [
     'LAYOUTS', 'SOURCES', 'MODELS', 'ReleasedCheckpointError',
-    'detect_layout', 'convert_dpt_release', 'convert_released'
+    'detect_layout', 'convert_released'
 ]

@@ -376,9 +376,9 @@ def _gca_module_key(key: str) -> Optional[str]:
 def _res_dec_key(key: str, bn_of_conv: bool) -> Optional[str]:
     """Official ``ResNet_D_Dec`` block key -> mmagic ``ResNetDec`` key
     (``bn_of_conv``) or ``MattingHead``'s (official names, torch SN)."""
-    m = re.match(r'^(layer[1-4]\.\d+\.)(.+)$', key)
     if not bn_of_conv:
         return _sn(key)
+    m = re.match(r'^(layer[1-4]\.\d+\.)(.+)$', key)
     if m:
         block, rest = m.groups()
         new = _conv_module(
