@@ -49,7 +49,7 @@ Dropped = List[Tuple[str, str]]
 MODELS = ('gca', 'mgmatting', 'gca_r50')
 PARTS = ('encoder', 'encoder+decoder')
 IN_CHANNELS = 6
-_STRIP_PREFIXES = ('module.', 'encoder_q.', 'backbone.', 'encoder.')
+_STRIP_PREFIXES = ('encoder_q.', 'backbone.', 'encoder.')
 _PREFIX = {
     'gca': 'backbone.encoder.',
     'mgmatting': 'backbone.',
