@@ -226,13 +226,13 @@ def test_official_cli(official_tiny, tmp_path, capsys):
     dst = tmp_path / 'out' / 'converted.pth'
     assert cli.main([str(src), str(dst)]) == 0
     out = capsys.readouterr().out
-    assert out.count('dropped ') == 8  # one index buffer per block
+    assert out.count('  dropped: ') == 8  # one index buffer per block
     model = MODELS.build(tiny_model_cfg())
     ckpt = torch.load(dst, map_location='cpu', weights_only=True)
     model.load_state_dict(ckpt['state_dict'], strict=True)
     bad = tmp_path / 'bad.pth'
     bad.write_bytes(b'not a checkpoint')
-    assert cli.main([str(bad), str(tmp_path / 'x.pth')]) == 1
+    assert cli.main([str(bad), str(tmp_path / 'x.pth')]) == 2
     assert 'bad.pth' in capsys.readouterr().err
     assert not (tmp_path / 'x.pth').exists()
 

@@ -30,11 +30,12 @@ from typing import Dict, List, Optional
 from mmengine.config import Config, DictAction
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
-from mmengine.runner import Runner, load_state_dict
+from mmengine.runner import Runner
 
+from dpt_mm.models.converters.checkpoint import load_strict
 from dpt_mm.utils.dist import prepare_cpu_distributed
 from dpt_mm.utils.io import (CheckpointError, checkpoint_state_dict,
-                             read_checkpoint, state_dict_mismatch)
+                             read_checkpoint)
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -172,15 +173,9 @@ def load_weights(runner: Runner, checkpoint: dict, path: str) -> None:
     model = runner.model.module if is_model_wrapper(
         runner.model) else runner.model
     runner.call_hook('after_load_checkpoint', checkpoint=checkpoint)
-    state_dict = checkpoint_state_dict(checkpoint)
-    mismatch = state_dict_mismatch(state_dict, model.state_dict())
-    if mismatch:
-        config = runner.cfg.filename or 'the config'
-        raise CheckpointError(
-            f'{path}: checkpoint does not match the model of {config}: '
-            f'{mismatch}')
-    # keys and shapes agree, so the strict load cannot stop half-way
-    load_state_dict(model, state_dict, strict=True)
+    # keys and shapes are checked first: a mismatch leaves the model as is
+    load_strict(model, checkpoint_state_dict(checkpoint), path,
+                runner.cfg.filename or 'the config')
     runner.logger.info(f'Load checkpoint from {path}')
 
 

@@ -15,7 +15,6 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 import torch
 from mmengine.dataset import Compose
-from mmengine.runner import load_state_dict
 
 from mmagic.apis.inferencers.base_mmagic_inferencer import \
     BaseMMagicInferencer
@@ -23,8 +22,7 @@ from mmagic.registry import MODELS
 from mmagic.structures import DataSample
 from mmagic.utils import ConfigType
 from dpt_mm.registry import INFERENCERS
-from dpt_mm.utils.io import (checkpoint_state_dict, read_checkpoint,
-                             state_dict_mismatch)
+from dpt_mm.utils.io import checkpoint_state_dict, read_checkpoint
 from .image_io import (MattingInputError, atomic_write_image, output_paths,
                        read_gray_map, read_image, result_name)
 from .matting_ops import (check_size, check_trimap, composite,
@@ -135,18 +133,16 @@ class DPTMattingInferencer(BaseMMagicInferencer):
 
         Raises:
             CheckpointError: ``ckpt`` is not a readable PyTorch checkpoint.
-            RuntimeError: Its weights do not fit the model.
+            RuntimeError: Its weights do not fit the model (a
+                ``StrictLoadError``, the summary of ``load_strict``).
         """
+        from dpt_mm.models.converters.checkpoint import load_strict
         model = MODELS.build(cfg.model)
         if ckpt:
             # CheckpointError (a ValueError) for a file that is no checkpoint
             state_dict = checkpoint_state_dict(read_checkpoint(ckpt))
             state_dict = cls._from_released(ckpt, state_dict)
-            mismatch = state_dict_mismatch(state_dict, model.state_dict())
-            if mismatch:
-                raise RuntimeError(f'{ckpt}: checkpoint does not match the '
-                                   f'model of the config: {mismatch}')
-            load_state_dict(model, state_dict, strict=True)
+            load_strict(model, state_dict, ckpt)
         return model
 
     def _init_model(self, cfg: ConfigType, ckpt: Optional[str],
@@ -167,11 +163,12 @@ class DPTMattingInferencer(BaseMMagicInferencer):
 
     @staticmethod
     def _from_released(ckpt: str, state_dict: Dict) -> Dict:
-        """Convert an official release (e.g. the DPT authors' MatteFormer)
-        on the fly, with a one-line notice; dpt-mm weights pass unchanged.
+        """Convert an official release (MatteFormer / the DPT authors',
+        GCA-Matting, MG Matting) on the fly, with a one-line notice; dpt-mm
+        weights pass unchanged.
 
         Raises:
-            RuntimeError: An official layout that has no converter.
+            RuntimeError: An official checkpoint the converter refuses.
         """
         from dpt_mm.models.converters.released import (
             SOURCES, ReleasedCheckpointError, convert_released, detect_layout)

@@ -278,8 +278,10 @@ def read_checkpoint(path: str, map_location='cpu') -> dict:
 def checkpoint_state_dict(checkpoint: Mapping) -> Dict[str, object]:
     """The weights of a loaded checkpoint, keyed as the model names them.
 
-    Unwraps MMEngine's ``state_dict`` entry and removes a DDP ``module.``
-    prefix, as ``mmengine.runner.load_checkpoint`` does.
+    The one unwrapper of dpt-mm (converters, ``tools/test.py``, the
+    inferencer): takes MMEngine's ``state_dict`` entry, or the ``model``
+    entry of the official Swin / SimMIM / MoBY releases, and removes a DDP
+    ``module.`` prefix, as ``mmengine.runner.load_checkpoint`` does.
 
     Args:
         checkpoint (Mapping): A loaded checkpoint or bare state dict.
@@ -287,7 +289,11 @@ def checkpoint_state_dict(checkpoint: Mapping) -> Dict[str, object]:
     Returns:
         dict: Key to tensor (or whatever the checkpoint stores).
     """
-    state = checkpoint.get('state_dict', checkpoint)
+    state = checkpoint
+    for key in ('state_dict', 'model'):
+        if isinstance(checkpoint.get(key), Mapping):
+            state = checkpoint[key]
+            break
     if not isinstance(state, Mapping):
         return OrderedDict()
     out = OrderedDict(

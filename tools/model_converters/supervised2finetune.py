@@ -23,8 +23,8 @@ import sys
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
 
-from dpt_mm.models.converters import (MODELS_TO_MODULES,  # noqa: E402
-                                      SOURCES, run_conversion_cli)
+from dpt_mm.models.converters import (MODELS, SOURCES,  # noqa: E402
+                                      run_conversion_cli)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -35,7 +35,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('src', help='supervised ImageNet checkpoint')
     parser.add_argument('dst', help='output checkpoint path')
     parser.add_argument(
-        '--model', required=True, choices=sorted(MODELS_TO_MODULES))
+        '--model', required=True, choices=MODELS)
     parser.add_argument(
         '--source',
         default='supervised',
@@ -58,15 +58,14 @@ def main(argv=None) -> int:
         args.src,
         args.dst,
         args.model,
-        'convert_pretrained',
+        args.source,
         f'--model {args.model}' +
         ('' if args.source == 'supervised' else f' --source {args.source}'),
         meta=dict(
             source=osp.abspath(args.src),
             model=args.model,
             weights=args.source,
-            converter='supervised2finetune'),
-        source=args.source)
+            converter='supervised2finetune'))
 
 
 if __name__ == '__main__':

@@ -56,10 +56,12 @@ relative-position indices are dropped; ``norm0..3`` and the decoder start
 from scratch).
 
 **DPT** (this project's pre-training, :class:`~dpt_mm.models.DPT`) --
-:func:`convert_dpt`: the default configs pre-train MatteFormer's own
-network, so ``backbone.*`` (and with ``part='encoder+decoder'`` ``head.*``,
-Table 6) map by identity; a plain-Swin DPT backbone gets its tables and
-patch embedding extended as above.
+:func:`convert_dpt`: the configs pre-train MatteFormer's own network, so
+``backbone.*`` (and with ``part='encoder+decoder'`` ``head.*``, Table 6)
+map by identity (:func:`is_past_layout`). The one exception is the Table 7
+"without trimap" row (``configs/dpt_ablations/dpt_swin-t_no-trimap_in1k.py``,
+a plain 3-channel Swin): its tables get the prior rows and its input is
+widened to 6 channels (:func:`widen_to_trimap_input`).
 """
 import re
 from typing import Dict, List, Optional, Tuple
@@ -70,6 +72,8 @@ from torch import Tensor
 from dpt_mm.models.editors.matteformer.past_encoder import (
     NUM_PRIOR_TOKENS, prior_relative_position_index,
     window_relative_position_index)
+from dpt_mm.utils.io import checkpoint_state_dict
+from .resnet import expand_in_channels
 
 StateDict = Dict[str, Tensor]
 Dropped = Optional[List[Tuple[str, str]]]
@@ -90,25 +94,6 @@ _BLOCK_RENAMES = (
     ('norm1.', 'norm1.'),
     ('norm2.', 'norm2.'),
 )
-
-
-def unwrap_state_dict(checkpoint: dict) -> StateDict:
-    """Take the state dict out of a checkpoint and strip ``module.``.
-
-    Args:
-        checkpoint (dict): A state dict, or a checkpoint holding one under
-            ``state_dict`` / ``model``.
-
-    Returns:
-        dict[str, Tensor]: The bare state dict.
-    """
-    for key in ('state_dict', 'model'):
-        if isinstance(checkpoint.get(key), dict):
-            checkpoint = checkpoint[key]
-            break
-    if checkpoint and all(k.startswith('module.') for k in checkpoint):
-        checkpoint = {k[len('module.'):]: v for k, v in checkpoint.items()}
-    return dict(checkpoint)
 
 
 def slice_to_unfold_order(x: Tensor) -> Tensor:
@@ -234,13 +219,16 @@ def _drop(dropped: Dropped, key: str, reason: str) -> None:
         dropped.append((key, reason))
 
 
-def convert_official(state_dict: dict, dropped: Dropped = None) -> StateDict:
+def convert_official(state_dict: dict,
+                     part: Optional[str] = None,
+                     dropped: Dropped = None) -> StateDict:
     """Official MatteFormer checkpoint -> our ``MatteFormer`` state dict.
 
     Args:
         state_dict (dict): ``Generator_MatteFormer.state_dict()`` (or a
             checkpoint holding it under ``state_dict``; ``module.`` prefixes
             are stripped).
+        part (None): Unused (one signature for all converters).
         dropped (list, optional): Receives ``(key, reason)`` for each key
             deliberately not converted.
 
@@ -248,7 +236,7 @@ def convert_official(state_dict: dict, dropped: Dropped = None) -> StateDict:
         dict[str, Tensor]: Keys of our model (``backbone.*``, ``head.*``);
         loads with ``strict=True``.
     """
-    sd = unwrap_state_dict(state_dict)
+    sd = checkpoint_state_dict(state_dict)
     out: StateDict = {}
     for key, value in sd.items():
         if key.startswith('encoder.shortcut.'):
@@ -335,25 +323,27 @@ def _swin_to_mmpretrain_names(sd: StateDict, dropped: Dropped) -> StateDict:
 
 
 def convert_supervised(state_dict: dict,
+                       part: Optional[str] = None,
+                       dropped: Dropped = None,
                        in_channels: int = 6,
-                       seed: int = 0,
-                       dropped: Dropped = None) -> StateDict:
+                       seed: int = 0) -> StateDict:
     """ImageNet Swin (official release or mmpretrain) -> MatteFormer
     initialisation (``backbone.*`` keys; load non-strictly, e.g. through
     ``init_cfg=dict(type='Pretrained', checkpoint=...)``).
 
     Args:
         state_dict (dict): The Swin checkpoint or state dict.
+        part (None): Unused (one signature for all converters).
+        dropped (list, optional): Receives ``(key, reason)`` pairs.
         in_channels (int): Input channels of the patch embedding. Default 6.
         seed (int): Seed of the Xavier-normal initialisation of the new
             trimap filters and prior table rows.
-        dropped (list, optional): Receives ``(key, reason)`` pairs.
 
     Returns:
         dict[str, Tensor]: ``backbone.patch_embed.*`` and
         ``backbone.stages.*``.
     """
-    sd = unwrap_state_dict(state_dict)
+    sd = checkpoint_state_dict(state_dict)
     generator = torch.Generator().manual_seed(seed)
     if any(k.startswith('layers.') or k.startswith('patch_embed.proj.')
            for k in sd):
@@ -378,8 +368,8 @@ def convert_supervised(state_dict: dict,
 
 def convert_dpt(state_dict: dict,
                 part: str = 'encoder',
-                seed: int = 0,
-                dropped: Dropped = None) -> StateDict:
+                dropped: Dropped = None,
+                seed: int = 0) -> StateDict:
     """DPT checkpoint -> MatteFormer initialisation.
 
     A DPT model pre-trained with the fine-tuning network itself
@@ -394,8 +384,8 @@ def convert_dpt(state_dict: dict,
     Args:
         state_dict (dict): The DPT checkpoint or state dict.
         part (str): ``'encoder'`` or ``'encoder+decoder'`` (Table 6).
-        seed (int): Seed of the new rows / filters of a plain-Swin source.
         dropped (list, optional): Receives ``(key, reason)`` pairs.
+        seed (int): Seed of the new rows / filters of a plain-Swin source.
 
     Returns:
         dict[str, Tensor]: ``backbone.*`` (and ``head.*``).
@@ -403,7 +393,7 @@ def convert_dpt(state_dict: dict,
     if part not in ('encoder', 'encoder+decoder'):
         raise ValueError(f"part must be 'encoder' or 'encoder+decoder', got "
                          f'{part!r}')
-    sd = unwrap_state_dict(state_dict)
+    sd = checkpoint_state_dict(state_dict)
     generator = torch.Generator().manual_seed(seed)
     enc: StateDict = {}
     out: StateDict = {}
@@ -425,17 +415,50 @@ def convert_dpt(state_dict: dict,
     if 'patch_embed.projection.weight' not in enc:
         raise KeyError('no backbone.patch_embed.projection.weight: not a DPT '
                        'Swin checkpoint')
-    if is_past_layout(enc):
+    if is_past_layout(enc):  # the fine-tuning network itself: identity
         for key, value in enc.items():
             if key.endswith(('relative_position_index', 'attn_mask')):
                 _drop(dropped, 'backbone.' + key, 'derived buffer')
                 continue
             out['backbone.' + key] = value
         return out
+    # plain Swin (Table 7 without trimap): prior rows, then 3 -> 6 channels
     for key, value in _extend_backbone(enc, enc[
             'patch_embed.projection.weight'].shape[1], generator,
                                        dropped).items():
         out['backbone.' + key] = value
+    return widen_to_trimap_input(out, seed=seed)
+
+
+def widen_to_trimap_input(state_dict: StateDict,
+                          in_channels: int = 6,
+                          seed: int = 0) -> StateDict:
+    """Give a 3-channel (image-only) MatteFormer state dict the 6-channel
+    input of image + one-hot trimap (Table 7 "without trimap" row).
+
+    The patch embedding gets Xavier-normal trimap filters, RGB filters
+    copied (:func:`extend_patch_embed`); the decoder's first shortcut conv
+    gets zero trimap filters, its spectral-norm ``weight_v`` zero-padded so
+    that sigma is unchanged (``resnet.expand_in_channels``). A state dict
+    that already has ``in_channels`` inputs is returned unchanged.
+
+    Args:
+        state_dict (dict): ``backbone.*`` and optionally ``head.*``.
+        in_channels (int): Target input channels. Defaults to 6.
+        seed (int): Seed of the Xavier-normal trimap filters.
+
+    Returns:
+        dict[str, Tensor]: The state dict with the widened tensors.
+    """
+    key = 'backbone.patch_embed.projection.weight'
+    if key not in state_dict or state_dict[key].shape[1] == in_channels:
+        return state_dict
+    out = dict(state_dict)
+    generator = torch.Generator().manual_seed(seed)
+    out[key] = extend_patch_embed(out[key], in_channels, generator)
+    if 'head.shortcut.0.0.weight_orig' in out:
+        expand_in_channels(
+            out, 'head.shortcut.0.0.', spectral=True, in_channels=in_channels)
     return out
 
 

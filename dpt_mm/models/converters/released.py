@@ -19,14 +19,15 @@ Layouts (:func:`detect_layout`, on the bare state dict after unwrapping):
 - ``'gca-official'`` (Yaoyi-Li/GCA-Matting) and ``'mgmatting-official'``
   (yucornetto/MGMatting): ``encoder.*`` of a spectral-normalised ResNet-34
   (``*.module.weight_bar``), with ``encoder.gca`` / ``decoder.gca`` for GCA
-  and an ``aspp.*`` module for MG Matting. No converter exists for them
-  yet; :func:`convert_released` says so instead of guessing.
+  and an ``aspp.*`` module for MG Matting.
 
 mmengine has no notion of "a checkpoint of another code base", so the
-detection is written here; the key mapping itself is
-:func:`dpt_mm.models.converters.matteformer.convert_official`.
+detection is written here; the key mappings are the ``'official'``
+converters of :data:`dpt_mm.models.converters.CONVERTERS`.
 """
 from typing import Dict, List, Mapping, Optional, Tuple
+
+from dpt_mm.utils.io import checkpoint_state_dict
 
 LAYOUTS = ('dpt-mm', 'matteformer-official', 'gca-official',
            'mgmatting-official')
@@ -38,32 +39,17 @@ SOURCES = {
     'gca-official': 'official GCA-Matting layout (Yaoyi-Li/GCA-Matting)',
     'mgmatting-official': 'official MG Matting layout (yucornetto/MGMatting)',
 }
+#: the dpt-mm model (converter table key) of each official layout
+MODELS = {
+    'matteformer-official': 'matteformer',
+    'gca-official': 'gca',
+    'mgmatting-official': 'mgmatting',
+}
 _DPT_MM_PREFIXES = ('backbone.', 'head.', 'neck.', 'data_preprocessor.')
 
 
 class ReleasedCheckpointError(ValueError):
     """A released checkpoint has no converter, or is malformed."""
-
-
-def bare_state_dict(checkpoint: Mapping) -> Dict[str, object]:
-    """The weights of a checkpoint, without DataParallel's prefix.
-
-    Args:
-        checkpoint (Mapping): A trainer checkpoint (weights under
-            ``state_dict`` or ``model``) or a bare state dict.
-
-    Returns:
-        dict: Key to tensor; ``module.`` removed when every key has it.
-    """
-    state = checkpoint
-    for key in ('state_dict', 'model'):
-        if isinstance(checkpoint.get(key), Mapping):
-            state = checkpoint[key]
-            break
-    state = dict(state)
-    if state and all(k.startswith('module.') for k in state):
-        state = {k[len('module.'):]: v for k, v in state.items()}
-    return state
 
 
 def detect_layout(checkpoint: Mapping) -> Optional[str]:
@@ -75,7 +61,7 @@ def detect_layout(checkpoint: Mapping) -> Optional[str]:
     Returns:
         str or None: One of :data:`LAYOUTS`, or None when unrecognised.
     """
-    keys = list(bare_state_dict(checkpoint))
+    keys = list(checkpoint_state_dict(checkpoint))
     if not keys:
         return None
     if all(k.startswith(_DPT_MM_PREFIXES) for k in keys):
@@ -92,39 +78,6 @@ def detect_layout(checkpoint: Mapping) -> Optional[str]:
     return None
 
 
-def convert_dpt_release(checkpoint: Mapping,
-                        dropped: Optional[List[Tuple[str, str]]] = None
-                        ) -> Dict[str, object]:
-    """The DPT authors' released MatteFormer (``Generator_DPT``) -> dpt-mm
-    ``MatteFormer`` weights (``backbone.*`` + ``head.*``, strict).
-
-    Accepts the trainer's checkpoint as saved (weights under
-    ``state_dict``, ``module.`` prefix, optimizer / scheduler entries
-    beside them) or the bare generator state dict; webtoon/matteformer's
-    checkpoints have the same layout and convert the same way.
-
-    Args:
-        checkpoint (Mapping): The loaded checkpoint.
-        dropped (list, optional): Receives ``(key, reason)`` for each key
-            not converted (the derived relative-position indices).
-
-    Returns:
-        dict[str, Tensor]: Weights for ``configs/matteformer/*`` models.
-
-    Raises:
-        ReleasedCheckpointError: Not the official MatteFormer layout.
-        KeyError: A key the mapping does not know (nothing is guessed).
-    """
-    layout = detect_layout(checkpoint)
-    if layout != 'matteformer-official':
-        raise ReleasedCheckpointError(
-            'not a Generator_DPT / Generator_MatteFormer checkpoint (encoder.'
-            'patch_embed / encoder.layers / decoder keys), detected layout: '
-            f'{layout or "unknown"}')
-    from .matteformer import convert_official
-    return convert_official(bare_state_dict(checkpoint), dropped=dropped)
-
-
 def convert_released(checkpoint: Mapping,
                      dropped: Optional[List[Tuple[str, str]]] = None
                      ) -> Tuple[Dict[str, object], str]:
@@ -132,29 +85,29 @@ def convert_released(checkpoint: Mapping,
 
     Args:
         checkpoint (Mapping): The loaded checkpoint.
-        dropped (list, optional): As in :func:`convert_dpt_release`.
+        dropped (list, optional): Receives ``(key, reason)`` per key not
+            converted.
 
     Returns:
         tuple: The weights (unchanged for ``'dpt-mm'``) and the layout.
 
     Raises:
-        ReleasedCheckpointError: An official layout without a converter,
-            or an unrecognised one.
+        ReleasedCheckpointError: An unrecognised layout.
+        KeyError: A key the official layout's table does not know.
     """
     layout = detect_layout(checkpoint)
     if layout == 'dpt-mm':
-        return bare_state_dict(checkpoint), layout
-    if layout == 'matteformer-official':
-        return convert_dpt_release(checkpoint, dropped), layout
-    if layout in SOURCES:
+        return checkpoint_state_dict(checkpoint), layout
+    if layout not in MODELS:
         raise ReleasedCheckpointError(
-            f'{SOURCES[layout]}: dpt-mm has no converter for it yet (see '
-            'docs/model_zoo.md)')
-    raise ReleasedCheckpointError('unrecognised checkpoint layout (neither '
-                                  'dpt-mm keys nor an official release)')
+            'unrecognised checkpoint layout (neither dpt-mm keys nor an '
+            'official release)')
+    from . import convert
+    return convert(checkpoint, MODELS[layout], 'official', None,
+                   dropped), layout
 
 
 __all__ = [
-    'LAYOUTS', 'SOURCES', 'ReleasedCheckpointError', 'bare_state_dict',
-    'detect_layout', 'convert_dpt_release', 'convert_released'
+    'LAYOUTS', 'SOURCES', 'MODELS', 'ReleasedCheckpointError',
+    'detect_layout', 'convert_released'
 ]

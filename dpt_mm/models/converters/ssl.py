@@ -38,21 +38,10 @@ from typing import Dict, List, Optional, Tuple
 
 from torch import Tensor
 
+from dpt_mm.utils.io import checkpoint_state_dict
+
 StateDict = Dict[str, Tensor]
 Dropped = Optional[List[Tuple[str, str]]]
-
-SOURCES = ('simmim', 'moby', 'densecl')
-
-
-def _unwrap(checkpoint: dict) -> StateDict:
-    """The state dict of a checkpoint (``state_dict`` / ``model``), without
-    a DDP ``module.`` prefix."""
-    for key in ('state_dict', 'model'):
-        if isinstance(checkpoint.get(key), dict):
-            checkpoint = checkpoint[key]
-            break
-    return {(k[len('module.'):] if k.startswith('module.') else k): v
-            for k, v in checkpoint.items()}
 
 
 def _drop(dropped: Dropped, key: str, reason: str) -> None:
@@ -74,7 +63,7 @@ def simmim_to_swin(checkpoint: dict, dropped: Dropped = None) -> StateDict:
         ``layers.*``, ``norm.*``) or mmpretrain ``SwinTransformer`` keys
         (``backbone.*``).
     """
-    sd = _unwrap(checkpoint)
+    sd = checkpoint_state_dict(checkpoint)
     official = any(k.startswith('encoder.') for k in sd)
     mmpre = any(k.startswith('backbone.') for k in sd)
     if official == mmpre:
@@ -107,7 +96,7 @@ def moby_to_swin(checkpoint: dict, dropped: Dropped = None) -> StateDict:
     Returns:
         dict[str, Tensor]: Official Swin keys of the online encoder.
     """
-    sd = _unwrap(checkpoint)
+    sd = checkpoint_state_dict(checkpoint)
     if not any(k.startswith('encoder.') for k in sd):
         raise KeyError('not a MoBY checkpoint: no encoder.* keys')
     out: StateDict = {}
@@ -141,7 +130,7 @@ def densecl_to_resnet(checkpoint: dict, dropped: Dropped = None) -> StateDict:
         dict[str, Tensor]: torchvision ResNet keys (``conv1.weight``,
         ``layer1.0.conv1.weight``, ...).
     """
-    sd = _unwrap(checkpoint)
+    sd = checkpoint_state_dict(checkpoint)
     # the training checkpoints hold the backbone twice (encoder_q.0.* and
     # backbone.* are the same module); backbone.* is kept where present
     if any(k.startswith('backbone.') for k in sd):
@@ -172,17 +161,3 @@ def densecl_to_resnet(checkpoint: dict, dropped: Dropped = None) -> StateDict:
         raise KeyError('not a DenseCL ResNet checkpoint: no conv1.weight '
                        '(bare, backbone.* or encoder_q.0.*)')
     return out
-
-
-NORMALISERS = {
-    'simmim': simmim_to_swin,
-    'moby': moby_to_swin,
-    'densecl': densecl_to_resnet,
-}
-#: Converter targets each source fits (Swin-T for SimMIM / MoBY, ResNet-50
-#: for DenseCL).
-TARGETS = {
-    'simmim': ('matteformer', ),
-    'moby': ('matteformer', ),
-    'densecl': ('gca_r50', ),
-}
