@@ -11,7 +11,7 @@ with linear weights, so no seam is visible. Peak memory then depends on
 Tiles see less context than the whole image (MatteFormer's prior tokens
 average over the trimap regions inside the tile, GCA's attention looks
 within the tile), so the result is close to, not equal to, the whole-image
-prediction; ``tests/test_tiling.py`` states the tolerance. mmagic and
+prediction; ``tests/test_apis/test_tiling.py`` states the tolerance. mmagic and
 mmengine have no tiled inference for mattors, hence this module.
 """
 from typing import List, Optional, Tuple

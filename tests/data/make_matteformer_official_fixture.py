@@ -1,5 +1,5 @@
 # Copyright (c) dpt-mm contributors. All rights reserved.
-"""Make the official-MatteFormer fixtures of ``tests/test_matteformer.py``.
+"""Make the official-MatteFormer fixtures of ``tests/test_models/test_editors/test_matteformer.py``.
 
 The official code (webtoon/matteformer, Apache-2.0; made with commit
 f09f090a7e8069f213ea2671c49c52516f755bb5) is NOT part of this repository. Point ``--official-root`` at a separate

@@ -1,0 +1,371 @@
+"""Tests of the interactive page (dpt_mm/apis/webapp.py, tools/serve.py).
+
+A uvicorn server runs the app in a thread on a free port with the tiny demo
+MatteFormer (configs/demo/matteformer-tiny_demo.py, random weights saved as
+a checkpoint). The HTTP tests post multipart forms with requests; the
+browser test drives the system chromium through selenium: it uploads a
+photo and a trimap through the page's file inputs, runs, paints a stroke on
+the canvas, runs again, and checks the downloaded RGBA cut-outs against
+DPTMattingInferencer on the same inputs. Without chromium the browser test
+fails when CI=true (.ci/run installs it) and is skipped otherwise.
+"""
+import base64
+import importlib.util
+import os
+import os.path as osp
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import cv2
+import numpy as np
+import pytest
+import requests
+import torch
+from mmengine.config import Config
+from mmengine.runner import save_checkpoint
+
+import dpt_mm  # noqa: F401  (registers dpt_mm and mmagic modules)
+from dpt_mm.apis import DPTMattingInferencer, trimap_from_mask
+from dpt_mm.apis.webapp import (MattingService, build_choices, create_app,
+                                discover_work_dir)
+
+ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
+CONFIG = osp.join(ROOT, 'configs', 'demo', 'matteformer-tiny_demo.py')
+H, W = 110, 150  # not multiples of 32: the mattor pads and crops back
+
+
+def make_scene(h: int = H, w: int = W):
+    """A textured photo with a disc-shaped object, its mask and trimap."""
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[:h, :w]
+    image = np.stack([xx * 200 // w, yy * 200 // h,
+                      np.full((h, w), 90)], -1).astype(np.uint8)
+    image = cv2.add(image, rng.integers(0, 30, (h, w, 3), dtype=np.uint8))
+    dist = np.hypot(yy - h / 2, xx - w / 2)
+    image[dist < h / 3] = (40, 60, 220)
+    mask = np.where(dist < h / 3, 255, 0).astype(np.uint8)
+    return image, mask, trimap_from_mask(mask, band=6)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope='module')
+def files(tmp_path_factory):
+    """Checkpoint of the tiny demo MatteFormer and the scene's files."""
+    from mmengine.registry import init_default_scope
+    init_default_scope('mmagic')
+    root = tmp_path_factory.mktemp('webapp')
+    torch.manual_seed(0)
+    model = DPTMattingInferencer.build_strict(Config.fromfile(CONFIG), None)
+    ckpt = str(root / 'tiny.pth')
+    save_checkpoint(dict(meta=dict(), state_dict=model.state_dict()), ckpt)
+    image, mask, trimap = make_scene()
+    paths = dict(
+        ckpt=ckpt,
+        photo=str(root / 'photo.png'),
+        trimap=str(root / 'photo_trimap.png'),
+        mask=str(root / 'photo_mask.png'),
+        small_trimap=str(root / 'small_trimap.png'),
+        text=str(root / 'notes.txt'))
+    cv2.imwrite(paths['photo'], image)
+    cv2.imwrite(paths['trimap'], trimap)
+    cv2.imwrite(paths['mask'], mask)
+    cv2.imwrite(paths['small_trimap'], trimap[:-10])
+    with open(paths['text'], 'w') as f:
+        f.write('not an image\n')
+    paths['bad_ckpt'] = str(root / 'bad.pth')
+    with open(paths['bad_ckpt'], 'w') as f:
+        f.write('not a checkpoint\n')
+    return paths
+
+
+@pytest.fixture(scope='module')
+def reference(files):
+    """DPTMattingInferencer on the same checkpoint, outside the server."""
+    return DPTMattingInferencer(CONFIG, files['ckpt'], 'cpu')
+
+
+@pytest.fixture(scope='module')
+def server(files):
+    """Base URL of the app served by uvicorn in a thread."""
+    import uvicorn
+    choices = build_choices([(CONFIG, files['ckpt']),
+                             (CONFIG, files['bad_ckpt'])])
+    app = create_app(MattingService(choices, 'cpu'))
+    port = free_port()
+    srv = uvicorn.Server(
+        uvicorn.Config(app, host='127.0.0.1', port=port, log_level='error'))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 30
+    while not srv.started:
+        assert thread.is_alive() and time.time() < deadline, \
+            'uvicorn did not start'
+        time.sleep(0.05)
+    yield f'http://127.0.0.1:{port}'
+    srv.should_exit = True
+    thread.join(10)
+
+
+def decode(b64: str) -> np.ndarray:
+    img = cv2.imdecode(
+        np.frombuffer(base64.b64decode(b64), np.uint8), cv2.IMREAD_UNCHANGED)
+    assert img is not None
+    return img
+
+
+def post(server, files, model='m0', **fields):
+    """POST /api/matte with the named files of ``files`` (form field ->
+    key of ``files``) and other form fields."""
+    uploads = {}
+    for field in ('photo', 'trimap', 'mask'):
+        if field in fields:
+            path = files[fields.pop(field)]
+            uploads[field] = (osp.basename(path), open(path, 'rb').read())
+    return requests.post(
+        f'{server}/api/matte',
+        data=dict(model=model, fg_method='blur', **fields),
+        files=uploads,
+        timeout=120)
+
+
+def expected_alpha(reference, files, trimap=None, **guide):
+    image = cv2.imread(files['photo'])
+    if trimap is not None:
+        guide = dict(trimap=trimap)
+    results, _ = reference(img=image, fg_method='blur', **guide)
+    return results['pred_alpha'].astype(int)
+
+
+def check_cutout(cutout, trimap, alpha):
+    """RGBA of the photo's size, alpha as expected, known regions kept."""
+    assert cutout.shape == (H, W, 4) and cutout.dtype == np.uint8
+    diff = np.abs(cutout[..., 3].astype(int) - alpha)
+    assert diff.max() <= 1, f'alpha differs by up to {diff.max()}'
+    assert (cutout[..., 3][trimap == 255] == 255).all()
+    assert (cutout[..., 3][trimap == 0] == 0).all()
+    # the unknown band holds the model's guess, not a copy of the trimap
+    assert (trimap == 128).sum() > 100
+
+
+# ---------------------------------------------------------------- HTTP
+def test_http_trimap_matches_inferencer(server, files, reference):
+    r = post(server, files, photo='photo', trimap='trimap')
+    assert r.status_code == 200, r.text
+    res = r.json()
+    trimap = cv2.imread(files['trimap'], cv2.IMREAD_GRAYSCALE)
+    assert (res['width'], res['height']) == (W, H)
+    np.testing.assert_array_equal(decode(res['trimap']), trimap)
+    cutout = decode(res['cutout'])
+    check_cutout(cutout, trimap, expected_alpha(reference, files, trimap))
+    np.testing.assert_array_equal(decode(res['alpha']), cutout[..., 3])
+    np.testing.assert_array_equal(decode(res['fg']), cutout[..., :3])
+
+
+def test_http_mask_makes_trimap(server, files, reference):
+    r = post(server, files, photo='photo', mask='mask', band=4)
+    assert r.status_code == 200, r.text
+    res = r.json()
+    mask = cv2.imread(files['mask'], cv2.IMREAD_GRAYSCALE)
+    trimap = trimap_from_mask(mask, band=4)
+    np.testing.assert_array_equal(decode(res['trimap']), trimap)
+    check_cutout(
+        decode(res['cutout']), trimap,
+        expected_alpha(reference, files, mask=mask, band=4))
+
+
+@pytest.mark.parametrize('fields, pattern', [
+    (dict(photo='text', trimap='trimap'),
+     r'^notes\.txt: cannot decode the file as an image'),
+    (dict(photo='photo', trimap='small_trimap'),
+     r'^small_trimap\.png: trimap size 150x100 \(WxH\) does not match the '
+     r'image size 150x110'),
+    (dict(photo='photo', trimap='photo'),
+     r'^photo\.png: \d+ pixels have values outside \{0, 128, 255\}'),
+    (dict(photo='photo'), 'exactly one of a trimap'),
+    (dict(trimap='trimap'), '^photo: Field required'),
+    (dict(photo='photo', trimap='trimap', model='m9'), "unknown model 'm9'"),
+    (dict(photo='photo', mask='mask', band=0), 'band must be >= 1'),
+])
+def test_http_bad_input_is_400(server, files, fields, pattern):
+    r = post(server, files, **fields)
+    assert r.status_code == 400, r.text
+    assert re.search(pattern, r.json()['detail']), r.json()['detail']
+
+
+def test_unloadable_checkpoint_is_500_naming_it(server, files):
+    r = post(server, files, model='m1', photo='photo', trimap='trimap')
+    assert r.status_code == 500, r.text
+    assert re.search(r'bad\.pth: .*checkpoint', r.json()['detail']), r.text
+
+
+def test_model_list_and_page(server, files):
+    models = requests.get(f'{server}/api/models', timeout=10).json()
+    assert [(m['checkpoint'], m['config']) for m in models] == [
+        (files['ckpt'], CONFIG), (files['bad_ckpt'], CONFIG), (None, CONFIG)]
+    assert 'random init' in models[2]['label']
+    page = requests.get(server, timeout=10).text
+    assert '<canvas id="trimap-canvas"' in page
+
+
+def test_discover_work_dir(tmp_path):
+    run = tmp_path / 'finetune_random'
+    run.mkdir()
+    (run / 'tiny.py').write_text('')
+    for name in ('iter_10.pth', 'iter_20.pth'):
+        (run / name).write_bytes(b'')
+    (tmp_path / 'loose.pth').write_bytes(b'')  # no config beside it
+    # last_checkpoint names the run's folder as given at training time
+    (run / 'last_checkpoint').write_text('elsewhere/iter_10.pth')
+    pairs = discover_work_dir(str(tmp_path))
+    assert pairs == [(str(run / 'tiny.py'), str(run / 'iter_10.pth'))]
+    choices = build_choices(pairs)
+    assert [c.checkpoint for c in choices] == [str(run / 'iter_10.pth'), None]
+    # a second run of the same config: still one random-init entry
+    other = tmp_path / 'finetune_dpt'
+    shutil.copytree(run, other)
+    pairs = discover_work_dir(str(tmp_path))
+    assert [p[0]
+            for p in pairs] == [str(other / 'tiny.py'),
+                                str(run / 'tiny.py')]
+    assert [(c.config, c.checkpoint) for c in build_choices(pairs)
+            ] == [(str(other / 'tiny.py'), str(other / 'iter_10.pth')),
+                  (str(run / 'tiny.py'), str(run / 'iter_10.pth')),
+                  (str(other / 'tiny.py'), None)]
+    assert build_choices(pairs + [(CONFIG, None)], True)[2].config == CONFIG
+    assert len(build_choices(pairs, random_init=False)) == 2
+    with pytest.raises(FileNotFoundError, match='work dir does not exist'):
+        discover_work_dir(str(tmp_path / 'missing'))
+    with pytest.raises(FileNotFoundError, match='nope.pth'):
+        build_choices([(str(run / 'tiny.py'), str(tmp_path / 'nope.pth'))])
+
+
+@pytest.mark.slow  # a fresh interpreter importing dpt_mm: 10-40 s
+def test_import_dpt_mm_does_not_import_fastapi():
+    code = ('import sys, dpt_mm, dpt_mm.apis; '
+            'print(sorted(m for m in ("fastapi", "uvicorn", "starlette") '
+            'if m in sys.modules))')
+    out = subprocess.run([sys.executable, '-c', code],
+                         cwd=ROOT,
+                         capture_output=True,
+                         text=True,
+                         check=True)
+    assert out.stdout.strip().splitlines()[-1] == '[]'
+
+
+def test_serve_cli_bad_arguments(tmp_path):
+    spec = importlib.util.spec_from_file_location(
+        'dpt_serve_tool', osp.join(ROOT, 'tools', 'serve.py'))
+    serve = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(serve)
+    assert serve.main(['--model', CONFIG, str(tmp_path / 'x.pth')]) == 2
+    assert serve.main(['--work-dir', str(tmp_path / 'none')]) == 2
+
+
+# ------------------------------------------------------------- browser
+def browser():
+    """Headless chromium through selenium, or skip / fail without it."""
+    chromium = shutil.which('chromium')
+    driver = shutil.which('chromedriver')
+    if not chromium or not driver:
+        msg = ('chromium / chromedriver not found: install the Debian '
+               'packages (apt-get install chromium chromium-driver), as '
+               '.ci/run does')
+        if os.environ.get('CI') == 'true':
+            pytest.fail(msg)
+        pytest.skip(msg)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = chromium
+    for arg in ('--headless=new', '--no-sandbox', '--disable-dev-shm-usage',
+                '--disable-gpu', '--window-size=1200,1000'):
+        opts.add_argument(arg)
+    return webdriver.Chrome(service=Service(driver), options=opts)
+
+
+def test_browser_upload_paint_download(server, files, reference):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+    trimap = cv2.imread(files['trimap'], cv2.IMREAD_GRAYSCALE)
+    drv = browser()
+    try:
+        wait = WebDriverWait(drv, 60)
+        find = lambda i: drv.find_element(By.ID, i)  # noqa: E731
+
+        def run() -> str:
+            drv.execute_script('document.body.dataset.state = "idle"')
+            find('run').click()
+            wait.until(lambda d: d.find_element(By.TAG_NAME, 'body').
+                       get_attribute('data-state') in ('done', 'error'))
+            return drv.find_element(By.TAG_NAME,
+                                    'body').get_attribute('data-state')
+
+        def download(kind: str) -> np.ndarray:
+            href = find(f'download-{kind}').get_attribute('href')
+            assert href.startswith('data:image/png;base64,')
+            return decode(href.split(',', 1)[1])
+
+        drv.get(server)
+        wait.until(lambda d: len(Select(find('model')).options) == 3)
+        Select(find('model')).select_by_index(0)
+        Select(find('fg-method')).select_by_value('blur')
+
+        # bad input first: a text file as the photo
+        find('photo').send_keys(files['text'])
+        find('trimap-file').send_keys(files['trimap'])
+        assert run() == 'error'
+        assert 'notes.txt: cannot decode' in find('error').text
+
+        # photo + trimap through the file inputs
+        # (the trimap chosen above is drawn on the canvas once the photo is)
+        find('photo').send_keys(files['photo'])
+        wait.until(lambda d: d.execute_script(
+            'return document.getElementById("trimap-canvas").width') == W)
+        assert run() == 'done', find('error').text
+        check_cutout(
+            download('cutout'), trimap, expected_alpha(reference, files,
+                                                       trimap))
+        assert find('download-cutout').get_attribute(
+            'download') == 'photo_cutout.png'
+
+        # paint a background stroke across the object's known foreground
+        canvas = find('trimap-canvas')
+        assert canvas.size['width'] == W  # one CSS px per image px
+        find('brush-bg').click()
+        size = find('brush-size')
+        size.clear()
+        size.send_keys('6')
+        # offsets are from the canvas centre: a stroke along row H/2
+        ActionChains(drv).move_to_element_with_offset(canvas, -20, 0) \
+            .click_and_hold().move_by_offset(20, 0).move_by_offset(20, 0) \
+            .release().perform()
+        assert run() == 'done', find('error').text
+        used = download('trimap')
+        y, x0, x1 = H // 2, W // 2 - 18, W // 2 + 18
+        assert (used[y, x0:x1] == 0).all(), 'the stroke is not in the trimap'
+        changed = used != trimap
+        assert changed.any()
+        rows, cols = np.nonzero(changed)
+        assert rows.min() >= y - 6 and rows.max() <= y + 6
+        assert cols.min() >= W // 2 - 27 and cols.max() <= W // 2 + 27
+        cutout = download('cutout')
+        check_cutout(cutout, used, expected_alpha(reference, files, used))
+        assert (cutout[y, x0:x1, 3] == 0).all()
+
+        # a trimap of another size is named on the page
+        find('trimap-file').send_keys(files['small_trimap'])
+        assert run() == 'error'
+        assert 'does not match the image size' in find('error').text
+    finally:
+        drv.quit()

@@ -1,0 +1,122 @@
+"""Each library patch of dpt_mm.utils.patches, with and without
+DPT_MM_NO_PATCHES=1 (in a fresh process each), and its import-time check."""
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+
+ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
+
+_PROBE = r'''
+import gc, io, json, os, os.path as osp, sys
+import cv2, numpy as np, torch
+import dpt_mm
+from mmengine.fileio.backends import LocalBackend
+from mmengine.logging import HistoryBuffer
+from dpt_mm.datasets import UnlabeledImageDataset
+
+out, tmp = {}, sys.argv[1]
+# LocalBackend.put: a write failing half-way
+path = osp.join(tmp, 'epoch_1.pth')
+LocalBackend().put(b'complete', path)
+try:
+    LocalBackend().put('not bytes: fails inside the write', path)
+except Exception:
+    pass
+out['put'] = [open(path, 'rb').read().decode(), sorted(os.listdir(tmp))]
+# HistoryBuffer: a weights-only load of a pickled buffer
+buf = io.BytesIO()
+h = HistoryBuffer()
+h.update(1.0)
+torch.save({'h': h}, buf)
+buf.seek(0)
+try:
+    torch.load(buf, weights_only=True)
+    out['history'] = 'loaded'
+except Exception as err:
+    out['history'] = type(err).__name__
+# BaseDataset._serialize_data: gc.collect() calls while building
+root = osp.join(tmp, 'img')
+os.makedirs(root)
+cv2.imwrite(osp.join(root, 'a.png'), np.zeros((8, 8, 3), np.uint8))
+calls = []
+real = gc.collect
+gc.collect = lambda *a: calls.append(1) or real(*a)
+UnlabeledImageDataset(data_prefix=dict(img_path=root), use_scan_cache=False)
+gc.collect = real
+out['gc_calls'] = len(calls)
+print('RESULT=' + json.dumps(out))
+'''
+
+
+def _start_probe(tmp_path, disabled: bool) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS='1')
+    env.pop('DPT_MM_NO_PATCHES', None)
+    if disabled:
+        env['DPT_MM_NO_PATCHES'] = '1'
+    work = tmp_path / ('off' if disabled else 'on')
+    work.mkdir()
+    return subprocess.Popen([sys.executable, '-c', _PROBE, str(work)],
+                            env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def _result(proc: subprocess.Popen) -> dict:
+    stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 0, stderr[-2000:]
+    line = [x for x in stdout.splitlines() if x.startswith('RESULT=')]
+    return json.loads(line[-1][len('RESULT='):])
+
+
+@pytest.fixture(scope='module')
+def probes(tmp_path_factory):
+    """(patched, unpatched) observations, from two processes run at once."""
+    tmp = tmp_path_factory.mktemp('patches')
+    procs = [_start_probe(tmp, False), _start_probe(tmp, True)]
+    return tuple(_result(p) for p in procs)
+
+
+def test_local_backend_put_is_atomic_only_when_patched(probes):
+    on, off = probes
+    assert on['put'] == ['complete', ['epoch_1.pth']]
+    assert off['put'][0] == ''  # mmengine's put truncated the checkpoint
+
+
+def test_history_buffer_loads_weights_only_only_when_patched(probes):
+    on, off = probes
+    assert on['history'] == 'loaded'
+    assert off['history'] == 'UnpicklingError'
+
+
+def test_dataset_serialization_skips_gc_only_when_patched(probes):
+    on, off = probes
+    assert on['gc_calls'] == 0
+    assert off['gc_calls'] >= 1
+
+
+def test_changed_library_signature_fails_loudly(monkeypatch):
+    from mmengine.fileio.backends import LocalBackend
+
+    from dpt_mm.utils import patches
+
+    def put(self, obj, filepath, backend_args=None):
+        pass
+
+    monkeypatch.setattr(LocalBackend, 'put', put)
+    with pytest.raises(patches.PatchCheckError,
+                       match=r"LocalBackend.put\('self', 'obj', 'filepath'\)"
+                       r'.*DPT_MM_NO_PATCHES=1'):
+        patches.check_and_apply()
+
+
+def test_missing_private_api_fails_loudly(monkeypatch):
+    from mmagic.datasets.transforms import RandomAffine
+
+    from dpt_mm.utils import patches
+    monkeypatch.delattr(RandomAffine, '_get_inverse_affine_matrix')
+    with pytest.raises(patches.PatchCheckError,
+                       match='_get_inverse_affine_matrix.*it is gone'):
+        patches.check_and_apply()
