@@ -44,10 +44,7 @@ model = dict(
         shortcut_channels=(32, 32, 64, 128, 256, 512),
         num_blocks=(2, 3, 3, 2)),
     loss_alpha=dict(type='L1Loss', loss_weight=1.0),
-    # the official trainer composes ImageNet-normalised fg / bg / image and
-    # divides the 3-channel L1 sum by the 1-channel mask sum; mmagic's loss
-    # is the [0, 1] mean over 3 channels, so this weight (sum of 1 / std,
-    # ~13.28) matches it
+    # sum of 1 / std: the official scale, see docs/pretraining.md (loss)
     loss_comp=dict(
         type='L1CompositionLoss',
         loss_weight=1 / 0.229 + 1 / 0.224 + 1 / 0.225),

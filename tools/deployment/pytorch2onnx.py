@@ -10,7 +10,8 @@ background, unknown, foreground), with H and W any multiples of 32, and
 returns ``alpha`` ``(1, 1, H, W)`` in [0, 1] (see
 :mod:`dpt_mm.apis.onnx_export`). ``--verify`` runs the file with
 onnxruntime at two sizes and prints the largest difference from PyTorch.
-Official MatteFormer-layout checkpoints are converted on the fly.
+Official checkpoints (MatteFormer / DPT authors, GCA-Matting, MG Matting
+layouts) are converted on the fly, as in ``tools/infer.py``.
 
 Exit status: 0 on success, 2 for bad input (one ``error:`` line naming the
 file; nothing is written), 1 when ``--verify`` finds a difference above

@@ -107,21 +107,16 @@ class MattingOutputsLoss(nn.Module):
     do not see that fusion; its Laplacian term, whose pyramids span the
     whole image, does, and its gradient then reaches the coarser output.
 
-    The composition term of those trainers composes ImageNet-normalised
-    ``F`` / ``B`` against the normalised image and divides the 3-channel L1
-    sum by the 1-channel mask sum, i.e. ``sum_c S_c / (std_c * |W|)`` for
-    the per-channel [0, 1] error sums ``S_c``. mmagic's
-    ``L1CompositionLoss`` on [0, 1] RGB gives ``sum_c S_c / (3 |W|)``, so
-    the configs set its ``loss_weight`` to ``sum_c 1 / std_c`` (about
-    13.28) to match; the two are equal when the error is the same in every
-    channel and within about 1.5 % otherwise.
+    The configs scale the composition weight to the official trainers'
+    ImageNet-normalised composition (``sum_c 1 / std_c``, about 13.28):
+    docs/pretraining.md, row "loss".
 
     Args:
         loss_alpha (dict, optional): Alpha loss config.
             Defaults to ``dict(type='L1Loss', loss_weight=1.0)``.
         loss_comp (dict, optional): Composition loss config.
             Defaults to ``dict(type='L1CompositionLoss', loss_weight=1.0)``
-            (the configs pass the ImageNet-scaled weight described above).
+            (the configs pass the ImageNet-scaled weight, see above).
         loss_lap (dict, optional): Laplacian loss config.
             Defaults to ``dict(type='LaplacianLoss', loss_weight=1.0)``.
         output_weights (dict): Weight ``v_k`` of each decoder output, used
