@@ -1,19 +1,8 @@
-"""Export a trimap-based mattor (MatteFormer, GCA, MG Matting) to ONNX.
+"""Export of trimap-based mattors (MatteFormer, GCA, MG Matting) to ONNX.
 
-mmdeploy has no support for mmagic 1.x mattors with dpt-mm's models, and
-mmagic ships no exporter, so the export is written here on
-:func:`torch.onnx.export` (the ``torch.export``-based exporter: the
-TorchScript tracer records the shifted-window code of MatteFormer's PAST
-blocks wrongly even at the traced size).
-
-The exported graph maps ``inputs`` -- the ``(N, 6, H, W)`` tensor the
-mattor's data preprocessor makes: the RGB image normalised with the
-config's ``mean`` / ``std`` and the one-hot trimap (background, unknown,
-foreground channels) -- to ``alpha``, the ``(N, 1, H, W)`` matte in [0, 1]
-that the mattor predicts before it forces the trimap's known regions (for
-MatteFormer and MG Matting after the progressive refinement). ``H`` and
-``W`` are dynamic multiples of 32 (pad the image, e.g. with reflection, as
-the configs' ``test_cfg`` does, and crop the matte back).
+Neither mmdeploy nor mmagic exports mmagic 1.x mattors with dpt-mm's
+models, so the export is written here on ``torch.onnx.export(dynamo=True)``.
+Graph input and output: :func:`export_onnx`; usage: docs/inference.md.
 """
 import os.path as osp
 from typing import Dict, Iterable, Optional, Tuple
@@ -29,6 +18,10 @@ OUTPUT_NAME = 'alpha'
 
 class MattingExportWrapper(nn.Module):
     """``inputs -> alpha`` of a mattor's test forward, for export.
+
+    ``alpha`` is the matte the mattor predicts before it forces the trimap's
+    known regions (for MatteFormer and MG Matting after the progressive
+    refinement).
 
     Args:
         mattor (nn.Module): A built mmagic ``BaseMattor`` (dpt-mm's
@@ -156,6 +149,16 @@ def export_onnx(mattor: nn.Module,
                 opset: int = 18,
                 max_side: int = 8192) -> None:
     """Export ``mattor`` with dynamic batch-1 height and width.
+
+    The graph maps ``inputs``, the ``(1, 6, H, W)`` tensor the mattor's data
+    preprocessor makes (the RGB image normalised with the config's ``mean``
+    / ``std``, then the one-hot trimap: background, unknown, foreground
+    channels), to ``alpha``, the ``(1, 1, H, W)`` matte in [0, 1] of
+    :class:`MattingExportWrapper`. ``H`` and ``W`` are dynamic multiples of
+    32: pad the image (e.g. with reflection, as the configs' ``test_cfg``
+    does) and crop the matte back. The ``torch.export``-based exporter is
+    used because the TorchScript tracer records the shifted-window code of
+    MatteFormer's PAST blocks wrongly even at the traced size.
 
     Args:
         mattor (nn.Module): The mattor (eval mode, on the CPU).

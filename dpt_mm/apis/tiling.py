@@ -1,18 +1,8 @@
 """Bounded-memory matting of large images: overlapping tiles over the
-unknown region, blended linearly.
+trimap's unknown region, blended linearly (:func:`tiled_forward_test`).
 
-The alpha outside the trimap's unknown region is fixed by the trimap, so
-only the bounding box of the unknown region (plus ``overlap`` pixels of
-context) is predicted, in windows of at most ``tile`` x ``tile`` pixels that
-overlap by ``overlap``; in each overlap the two windows' alphas are blended
-with linear weights, so no seam is visible. Peak memory then depends on
-``tile``, not on the image (a 4000x3000 photo runs in tiles of 1024).
-
-Tiles see less context than the whole image (MatteFormer's prior tokens
-average over the trimap regions inside the tile, GCA's attention looks
-within the tile), so the result is close to, not equal to, the whole-image
-prediction; ``tests/test_apis/test_tiling.py`` states the tolerance. mmagic and
-mmengine have no tiled inference for mattors, hence this module.
+mmagic and mmengine have no tiled inference for mattors, hence this module;
+accuracy and memory figures: docs/inference.md.
 """
 from typing import List, Optional, Tuple
 
@@ -96,6 +86,17 @@ def tiled_forward_test(mattor: torch.nn.Module, inputs: Tensor,
                        trimap: np.ndarray, tile: int,
                        overlap: int) -> Tensor:
     """The mattor's test-time alpha of a large input, tile by tile.
+
+    The trimap fixes the alpha outside its unknown region, so only the
+    bounding box of that region plus ``overlap`` pixels of context is
+    predicted, in windows of at most ``tile`` x ``tile`` pixels that overlap
+    by ``overlap`` (:func:`tile_windows`); in each overlap the windows'
+    alphas are blended with linear weights (:func:`ramp`), so no seam shows.
+    Peak memory then depends on ``tile``, not on the image. Tiles see less
+    context than the whole image (MatteFormer's prior tokens average over
+    the trimap regions inside the tile, GCA's attention looks within the
+    tile), so the result is close to, not equal to, the whole-image
+    prediction; ``tests/test_apis/test_tiling.py`` states the tolerance.
 
     Args:
         mattor (nn.Module): An mmagic ``BaseMattor`` (``resize_inputs`` pads

@@ -1,31 +1,9 @@
 """Which shards each reader of a streamed data set reads, and where it stands.
 
-A *reader* is one data-loader worker of one rank (the main process when
-``num_workers=0``); reader ``(rank, worker)`` is slot ``rank + ranks *
-worker`` of ``ranks * workers`` slots. The stream is cut into *passes*:
-pass ``p`` orders all shards by a permutation drawn from ``(seed, p)``
-(the same on every rank) and slot ``s`` reads the shards at positions
-``s, s + slots, s + 2 * slots, ...`` of it (what webdataset's
-``split_by_node`` followed by ``split_by_worker`` gives), so within a pass
-every shard is read by exactly one reader of the whole job. A reader's
-stream is its shards of pass 0, then of pass 1, ...; a *position* counts
-the samples along it.
-
-Training consumes the stream at a known rate: in an epoch of ``B``
-batches per rank, batch ``k`` comes from worker ``k % workers`` (PyTorch's
-round robin over iterable-dataset workers), so the position of every
-reader at any iteration follows from the iteration alone. A *restart*
-(resume, or a new epoch with non-persistent workers) rebuilds the readers;
-each then starts at the first shard boundary at or after its position plus
-the shuffle buffer (every sample it already trained on lies before that
-point), i.e. on shards it has not read. The restarts are kept in the
-checkpoint, so a later resume replays them and lands on unread shards
-again. When the layout (ranks, workers) changes at a restart, the new
-readers start together at the pass after the furthest one any old reader
-had reached.
-
-Nothing in webdataset computes positions from iterations (its resampling
-mode gives no disjointness and its epoch mode no resume), hence this module.
+:class:`ShardSchedule` orders the shards per pass; :func:`stream_positions`
+replays a run's restarts to place every reader on resume (docs/streaming.md,
+section 4). webdataset's resampling mode gives no disjointness and its epoch
+mode no resume, hence this module.
 """
 from dataclasses import asdict, dataclass
 from typing import Dict, List, Sequence, Tuple
@@ -36,6 +14,14 @@ import numpy as np
 @dataclass(frozen=True)
 class StreamLayout:
     """How a training run reads the stream.
+
+    A *reader* is one data-loader worker of one rank (the main process when
+    ``num_workers=0``); reader ``(rank, worker)`` is slot ``rank + ranks *
+    worker`` of ``ranks * workers`` slots. In an epoch of
+    ``batches_per_epoch`` batches per rank, batch ``k`` comes from worker
+    ``k % workers`` (PyTorch's round robin over iterable-dataset workers),
+    so the position of every reader at any iteration follows from the
+    iteration alone (:meth:`samples_read`).
 
     Args:
         ranks (int): Number of ranks (world size).
@@ -92,6 +78,14 @@ class StreamLayout:
 
 class ShardSchedule:
     """Shard order per pass and stream positions of every slot.
+
+    The stream is cut into *passes*: pass ``p`` orders all shards by a
+    permutation drawn from ``(seed, p)`` (the same on every rank) and slot
+    ``s`` reads the shards at positions ``s, s + slots, s + 2 * slots, ...``
+    of it (what webdataset's ``split_by_node`` followed by
+    ``split_by_worker`` gives), so within a pass every shard is read by
+    exactly one reader of the whole job. A slot's stream is its shards of
+    pass 0, then of pass 1, ...; a *position* counts the samples along it.
 
     Args:
         counts (Sequence[int]): Samples per shard.
@@ -194,6 +188,15 @@ def stream_positions(history: Sequence[dict], counts: Sequence[int],
                      seed: int, iteration: int
                      ) -> Tuple[StreamLayout, List[int], ShardSchedule]:
     """Replay the restarts of a run: every slot's position at ``iteration``.
+
+    A *restart* (resume, or a new epoch with non-persistent workers)
+    rebuilds the readers; each then starts at the first shard boundary at
+    or after its position plus the shuffle buffer (every sample it already
+    trained on lies before that point), i.e. on shards it has not read. The
+    restarts are kept in the checkpoint, so a later resume replays them and
+    lands on unread shards again. When the layout (ranks, workers) changes
+    at a restart, the new readers start together at the pass after the
+    furthest one any old reader had reached.
 
     Args:
         history (Sequence[dict]): Restarts in order, each

@@ -1,22 +1,9 @@
 """Shard lists, shard manifests and opening shards for streamed pre-training.
 
-The shards are tar files in the WebDataset layout (what ``img2dataset`` and
-``tools/dataset_converters/folder2shards.py`` write): the members of one
-sample share a key (``<key>.jpg``, ``<key>.json``, ...). webdataset expands
-brace patterns and reads the tar streams; what it lacks and is written here
-is (1) list files and manifests that carry each shard's sample count, which
-the resumable stream needs to know where it stands, and (2) opening a shard
-through the project's storage backends (MMEngine's and fsspec's) instead of
-webdataset's own command-line helpers (curl, gsutil).
-
-Manifest (``manifest.json``, written by ``folder2shards.py``)::
-
-    {"version": 1, "format": "webdataset",
-     "shards": [{"name": "in1k-000000.tar", "samples": 1000,
-                 "bytes": 113246208}, ...],
-     "samples": 1281167, "bytes": ...}
-
-Shard names are relative to the manifest's folder (or absolute / URLs).
+What webdataset lacks is written here: list files and manifests with each
+shard's sample count (the resumable stream needs them), and opening shards
+through MMEngine's and fsspec's backends instead of webdataset's command-line
+helpers (curl, gsutil). Formats: docs/streaming.md.
 """
 import io
 import json
@@ -114,7 +101,10 @@ def read_text(path: str, backend_args: Optional[dict] = None) -> str:
 def sample_key(member: str) -> Tuple[Optional[str], str]:
     """Split a member name into webdataset's sample key and suffix.
 
-    As webdataset groups members: the key is the path up to the first dot
+    In the WebDataset layout (what ``img2dataset`` and
+    ``tools/dataset_converters/folder2shards.py`` write) the members of one
+    sample share a key (``<key>.jpg``, ``<key>.json``, ...). As webdataset
+    groups members: the key is the path up to the first dot
     of the file name, the suffix the rest (``a/b.seg.png`` -> ``a/b``,
     ``seg.png``).
     """
@@ -159,8 +149,9 @@ def read_manifest(path: str,
         backend_args (dict, optional): MMEngine ``backend_args``.
 
     Returns:
-        list[tuple[str, int]]: ``(url, samples)`` per shard, names resolved
-        against the manifest's folder.
+        list[tuple[str, int]]: ``(url, samples)`` per shard, relative names
+        resolved against the manifest's folder (absolute paths and URLs
+        kept).
 
     Raises:
         ShardListError: The file is not a manifest of this format.

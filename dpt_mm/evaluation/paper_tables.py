@@ -1,35 +1,20 @@
 # Copyright (c) dpt-mm contributors. All rights reserved.
 """The DPT paper's result tables, row by row, with the config of each row.
 
-Li et al., *Disentangled Pre-training for Image Matting* (WACV 2024),
-Tables 1-8 and Figure 7. Every row the paper prints is here with the
-numbers it prints (``None`` where it prints ``-``; MSE as printed, i.e.
-x1e-3). A row the project reproduces names
-
-- ``config``: the config whose test metrics the row reports (a training
-  config, or for Table 2 a test config that evaluates a Composition-1k
-  model on Distinct-646),
-- ``train_config``: the fine-tuning config that makes the tested model
-  (the same as ``config`` except for the Table 2 test configs),
-- ``init``: how its initial weights are made (:class:`Init`).
-
-A row of another method that the project does not implement is
-``reported_only`` with the reason. ``EXTRAS`` lists configs that are not
-rows of the paper (labelled as such in ``docs/finetune_configs.md``).
-
-Work-dir convention (read by ``tools/paper_table.py``): a row's measured
-metrics are the JSON that ``tools/test.py CONFIG CKPT --out-metrics
-work_dirs/<config stem>/test_metrics.json`` writes, i.e. the file
-:data:`METRICS_FILE` in the work dir named after the row's ``config``
-(the configs' own ``work_dir``). mmengine has no notion of a paper table,
-so this small registry is written here.
+Li et al., *Disentangled Pre-training for Image Matting* (WACV 2024), Tables
+1-8 and Figure 7 (:class:`Table`, :class:`Row`, :class:`Init`). mmengine has
+no notion of a paper table, so this small registry is written here.
 """
 import functools
 import os.path as osp
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
-#: Name of the metrics JSON inside a work dir.
+#: Name of the metrics JSON inside a work dir. A row's measured metrics are
+#: the file that ``tools/test.py CONFIG CKPT --out-metrics
+#: work_dirs/<config stem>/test_metrics.json`` writes, i.e. this file in the
+#: work dir named after the row's ``config`` (the configs' own
+#: ``work_dir``); ``tools/paper_table.py`` reads it there.
 METRICS_FILE = 'test_metrics.json'
 #: Metric names as ``DIMMattingMetrics`` writes them.
 METRICS = ('SAD', 'MSE', 'Grad', 'Conn')
@@ -89,14 +74,18 @@ class Row:
         label (tuple[str]): The row's leading cells, as the paper prints
             them (one per ``Table.columns`` entry).
         paper (tuple): The printed values of ``Table.metrics`` (``None``
-            for ``-``).
+            for ``-``; MSE as printed, i.e. x1e-3).
         config (str, optional): Config (relative to ``configs/``) whose
-            test metrics are the row's.
-        train_config (str, optional): Config that trains the tested model;
-            defaults to ``config``.
+            test metrics are the row's: a training config, or for Table 2 a
+            test config that evaluates a Composition-1k model on
+            Distinct-646.
+        train_config (str, optional): Config that trains the tested model
+            (only the Table 2 test configs set it); defaults to
+            ``config``.
         init (Init, optional): How its initial weights are made.
         reported_only (str, optional): Why the project does not reproduce
-            the row (another method).
+            the row (a row of another method that dpt-mm does not
+            implement).
         note (str): Remark printed beside the row.
     """
     label: Tuple[str, ...]
@@ -361,7 +350,8 @@ TABLES: List[Table] = [
         ]),
 ]
 
-#: Configs that are no row of the paper, with the reason they exist.
+#: Configs that are no row of the paper, with the reason they exist
+#: (labelled as such in ``docs/finetune_configs.md``).
 EXTRAS: Dict[str, str] = {
     'matteformer/matteformer_swin-t-random_4xb10-200k_d646.py':
     'trained on Distinct-646 (the paper\'s * rows are Composition-1k '

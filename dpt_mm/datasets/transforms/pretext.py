@@ -1,20 +1,10 @@
 """Synthesis transforms of the DPT pretext task (paper §3, §4.1, §4.6).
 
-DPT turns two unlabeled images into a matting sample: a random grid trimap
-(:class:`GridTrimap`), a random pseudo alpha that follows it
-(:class:`RandomAlpha`) and the composite ``I = a * F + (1 - a) * B``
-(:class:`Composite`). mmagic has no random-trimap or random-alpha generator
-(its trimap transforms derive trimaps from a real alpha), and its
-``MergeFgAndBg`` returns an unrounded float image and needs an ``HxWx1``
-alpha, so these three are written here.
-
-All three follow mmagic's matting keys: ``fg`` / ``bg`` (uint8 ``HxWx3``,
-BGR), ``alpha`` (uint8 ``HxW``, 0..255), ``trimap`` (uint8 ``HxW``: 0 bg,
-128 unknown, 255 fg) and ``merged``. They draw from numpy's global random
-state, like mmagic's transforms, so MMEngine's per-worker seeding applies.
-They are written for speed (uint8 draws, cv2 blending, no float64
-temporaries and no Python loops over cells): see
-``tools/benchmarks/pretext_pipeline.py``.
+:class:`GridTrimap`, :class:`RandomAlpha` and :class:`Composite` make a
+matting sample from two unlabeled images, on mmagic's matting keys; they draw
+from numpy's global random state, so MMEngine's per-worker seeding applies.
+mmagic derives trimaps only from a real alpha, has no random alpha, and its
+``MergeFgAndBg`` (``HxWx1`` alpha) returns an unrounded float image.
 """
 import math
 import numbers
@@ -216,7 +206,7 @@ class RandomAlpha(BaseTransform):
     in fusion minus fg, 255 in the fg box), replacing any earlier one.
 
     Required keys: ``trimap`` (pixel mode) or ``size_key`` (block mode).
-    Added keys: ``alpha`` (uint8 ``HxW``); ``trimap`` in block mode.
+    Added keys: ``alpha`` (uint8 ``HxW``, 0..255); ``trimap`` in block mode.
 
     Args:
         mode (str): 'pixel' or 'block'. Defaults to 'pixel'.
@@ -344,8 +334,9 @@ class Composite(BaseTransform):
     loss. Float ``fg`` / ``bg`` (e.g. after a float colour jitter) give a
     float32 ``merged`` by the same formula, without rounding.
 
-    Required keys: ``fg``, ``bg`` (uint8 ``HxWx3``), ``alpha`` (uint8
-    ``HxW`` or ``HxWx1``). Added keys: ``merged`` (uint8 ``HxWx3``).
+    Required keys: ``fg``, ``bg`` (uint8 ``HxWx3``, BGR), ``alpha`` (uint8
+    ``HxW`` or ``HxWx1``, 0..255). Added keys: ``merged`` (uint8
+    ``HxWx3``).
     """
 
     def transform(self, results: Dict) -> Dict:

@@ -1,21 +1,10 @@
 # Copyright (c) dpt-mm contributors. All rights reserved.
 """Checkpoint converters: fine-tuning initialisations and official releases.
 
-One table, :data:`CONVERTERS`, maps ``(model, kind)`` to a converter; every
-converter has the signature ``f(state_dict, part, dropped) -> state_dict``
-(``part`` is ``None`` for kinds without parts) and appends ``(key,
-reason)`` to ``dropped`` for each input key it leaves out. Kinds:
-
-- ``'dpt'``: this project's DPT pre-training (``part`` in :data:`PARTS`);
-- ``'supervised'``: ImageNet weights (Swin-T, ResNet-34-D, ResNet-50);
-- ``'simmim'`` / ``'moby'`` / ``'densecl'``: self-supervised weights,
-  brought to the supervised layout by ``ssl.py`` first;
-- ``'official'``: the authors' released matting models (MatteFormer and
-  the DPT authors' ``Generator_DPT``, GCA-Matting, MG Matting).
-
-The model modules are ``matteformer.py`` and ``resnet.py``; the shared CLI
-body is :func:`run_conversion_cli` (mmengine has no converter dispatch or
-key report, so both are written here).
+:data:`CONVERTERS` maps ``(model, kind)`` to a converter of ``matteformer.py``,
+``resnet.py`` or ``ssl.py``; :func:`run_conversion_cli` is the body of the
+converter CLIs. mmengine has no converter dispatch or key report, so both
+are written here.
 """
 import sys
 from functools import partial
@@ -48,7 +37,15 @@ def _then(normalise: Callable, convert: Callable) -> Converter:
     return run
 
 
-#: ``(model, kind) -> converter(state_dict, part, dropped)``.
+#: ``(model, kind) -> converter(state_dict, part, dropped) -> state_dict``;
+#: ``part`` is None for kinds without parts, and each converter appends
+#: ``(key, reason)`` to ``dropped`` for every input key it leaves out.
+#: Kinds: ``'dpt'``, this project's DPT pre-training (``part`` in
+#: :data:`PARTS`); ``'supervised'``, ImageNet weights (Swin-T, ResNet-34-D,
+#: ResNet-50); ``'simmim'`` / ``'moby'`` / ``'densecl'``, self-supervised
+#: weights, brought to the supervised layout by ``ssl.py`` first;
+#: ``'official'``, the authors' released matting models (MatteFormer and the
+#: DPT authors' ``Generator_DPT``, GCA-Matting, MG Matting).
 # yapf: disable
 CONVERTERS: Dict[Tuple[str, str], Converter] = {
     ('matteformer', 'dpt'): matteformer.convert_dpt,

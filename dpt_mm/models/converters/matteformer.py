@@ -1,67 +1,10 @@
 # Copyright (c) dpt-mm contributors. All rights reserved.
 """State-dict converters for :class:`~dpt_mm.models.editors.MatteFormer`.
 
-Our MatteFormer is ``backbone`` (:class:`MatteFormerEncoder`, mmpretrain
-Swin key names) + ``head`` (:class:`MattingHead`, torch spectral norm). Three
-sources map onto it; every key of a source is either converted or dropped
-for a stated reason (``dropped`` collects ``(key, reason)``), and an
-unrecognised key raises ``KeyError`` -- nothing is dropped silently.
-
-**Official MatteFormer** (``webtoon/matteformer``, ``Generator_MatteFormer``
-``state_dict``, optionally under ``'state_dict'`` and with DataParallel's
-``module.`` prefix) -- :func:`convert_official`:
-
-official -> ours (``E = encoder.``, ``L = layers.i.blocks.j.``,
-``S = backbone.stages.i.blocks.j.``)::
-
-    E patch_embed.proj.*              -> backbone.patch_embed.projection.*
-    E patch_embed.norm.*              -> backbone.patch_embed.norm.*
-    E L norm1.* / norm2.*             -> S norm1.* / norm2.*
-    E L attn.qkv.* / attn.proj.*      -> S attn.w_msa.qkv.* / .proj.*
-    E L attn.relative_position_bias_table
-                                      -> S attn.w_msa.relative_position_
-                                         bias_table (same rows)
-    E L attn.relative_position_index  -> dropped: derived buffer, checked
-                                         equal to the one we derive
-    E L mlp.fc1.* / mlp.fc2.*         -> S ffn.layers.0.0.* / ffn.layers.1.*
-    E layers.i.downsample.{reduction,norm}.*
-                                      -> backbone.stages.i.downsample.
-                                         {reduction,norm}.*  (*)
-    E norm{i}.*                       -> backbone.norm{i}.*
-    E shortcut.k.*                    -> head.shortcut.k.*  (**)
-    decoder.*                         -> head.*  (**)
-
-(*) The official patch merging concatenates the 2x2 neighbours as
-``[(0,0), (1,0), (0,1), (1,1)]`` blocks of C channels; mmcv's
-``PatchMerging`` (``nn.Unfold``) orders them channel-major with the kernel
-position ``row*2 + col`` inside; the 4C input dimension of ``reduction`` and
-of ``norm`` is permuted accordingly.
-
-(**) The official ``SpectralNorm`` wrapper stores ``X.module.weight_bar`` /
-``weight_u`` / ``weight_v``; torch's ``spectral_norm(dim=0)`` (used by the
-head) stores ``X.weight_orig`` / ``weight_u`` / ``weight_v`` and computes the
-same sigma, so these are renamed; all other decoder keys keep their names.
-
-**Supervised Swin** (ImageNet-1k) -- :func:`convert_supervised`: the
-official Swin release (``model`` dict: ``patch_embed.proj``, ``layers.i...``,
-``mlp.fc1``, slicing-order patch merging) or mmpretrain's ``SwinTransformer``
-(``backbone.patch_embed.projection``, ``backbone.stages.i...``, unfold
-order). As MatteFormer's ``init_pretrained_weight`` does: the patch
-embedding gets 3 more input channels (Xavier-normal initialised, RGB filters
-copied), each relative-position table of block ``j`` gets ``3 * (j + 1)``
-rows for the prior tokens (Xavier-normal over the extended table shape,
-pre-trained rows copied), and only the patch embedding and the stages are
-kept (the classifier, the final ``norm`` / ``norm3``, ``attn_mask`` and
-relative-position indices are dropped; ``norm0..3`` and the decoder start
-from scratch).
-
-**DPT** (this project's pre-training, :class:`~dpt_mm.models.DPT`) --
-:func:`convert_dpt`: the configs pre-train MatteFormer's own network, so
-``backbone.*`` (and with ``part='encoder+decoder'`` ``head.*``, Table 6)
-map by identity (:func:`is_past_layout`). The one exception is the Table 7
-"without trimap" row (``configs/dpt_ablations/dpt_swin-t_no-trimap_in1k.py``,
-a plain 3-channel Swin): its tables get the prior rows and its input is
-widened to 6 channels (:func:`widen_to_trimap_input`).
+Converts the official MatteFormer release, ImageNet Swin weights and DPT
+pre-training to ``backbone`` (mmpretrain Swin names) + ``head``
+(:class:`MattingHead`). Every key is converted or dropped with a reason; an
+unknown key raises ``KeyError``. Key tables: each ``convert_*`` docstring.
 """
 import re
 from typing import Dict, List, Optional, Tuple
@@ -98,7 +41,13 @@ _BLOCK_RENAMES = (
 
 def slice_to_unfold_order(x: Tensor) -> Tensor:
     """Permute the 4C input dimension of a patch-merging weight (last dim)
-    or norm parameter from slicing order to ``nn.Unfold`` order."""
+    or norm parameter from slicing order to ``nn.Unfold`` order.
+
+    The official Swin / MatteFormer patch merging concatenates the 2x2
+    neighbours as ``[(0,0), (1,0), (0,1), (1,1)]`` blocks of C channels;
+    mmcv's ``PatchMerging`` (``nn.Unfold``) orders them channel-major with
+    the kernel position ``row*2 + col`` inside.
+    """
     c4 = x.shape[-1]
     if c4 % 4:
         raise ValueError(f'patch-merging dimension {c4} is not 4C')
@@ -224,6 +173,37 @@ def convert_official(state_dict: dict,
                      dropped: Dropped = None) -> StateDict:
     """Official MatteFormer checkpoint -> our ``MatteFormer`` state dict.
 
+    Key mapping, official -> ours (``E = encoder.``, ``L =
+    layers.i.blocks.j.``, ``S = backbone.stages.i.blocks.j.``)::
+
+        E patch_embed.proj.*            -> backbone.patch_embed.projection.*
+        E patch_embed.norm.*            -> backbone.patch_embed.norm.*
+        E L norm1.* / norm2.*           -> S norm1.* / norm2.*
+        E L attn.qkv.* / attn.proj.*    -> S attn.w_msa.qkv.* / .proj.*
+        E L attn.relative_position_bias_table
+                                        -> S attn.w_msa.relative_position_
+                                           bias_table (same rows)
+        E L attn.relative_position_index
+                                        -> dropped: derived buffer, checked
+                                           equal to the one we derive
+        E L mlp.fc1.* / mlp.fc2.*       -> S ffn.layers.0.0.* / ffn.layers.1.*
+        E layers.i.downsample.{reduction,norm}.*
+                                        -> backbone.stages.i.downsample.
+                                           {reduction,norm}.*  (*)
+        E norm{i}.*                     -> backbone.norm{i}.*
+        E shortcut.k.*                  -> head.shortcut.k.*  (**)
+        decoder.*                       -> head.*  (**)
+
+    (*) The 4C input dimension of ``reduction`` and of ``norm`` is permuted
+    from the official slicing order to mmcv's unfold order
+    (:func:`slice_to_unfold_order`).
+
+    (**) The official ``SpectralNorm`` wrapper stores ``X.module.weight_bar``
+    / ``weight_u`` / ``weight_v``; torch's ``spectral_norm(dim=0)`` (used by
+    the head) stores ``X.weight_orig`` / ``weight_u`` / ``weight_v`` and
+    computes the same sigma, so these are renamed; all other decoder keys
+    keep their names.
+
     Args:
         state_dict (dict): ``Generator_MatteFormer.state_dict()`` (or a
             checkpoint holding it under ``state_dict``; ``module.`` prefixes
@@ -331,6 +311,19 @@ def convert_supervised(state_dict: dict,
     initialisation (``backbone.*`` keys; load non-strictly, e.g. through
     ``init_cfg=dict(type='Pretrained', checkpoint=...)``).
 
+    Sources: the official Swin release (``model`` dict:
+    ``patch_embed.proj``, ``layers.i...``, ``mlp.fc1``, slicing-order patch
+    merging) or mmpretrain's ``SwinTransformer``
+    (``backbone.patch_embed.projection``, ``backbone.stages.i...``, unfold
+    order). As MatteFormer's ``init_pretrained_weight`` does, the patch
+    embedding gets 3 more input channels (Xavier-normal initialised, RGB
+    filters copied) and each relative-position table of block ``j`` gets
+    ``3 * (j + 1)`` rows for the prior tokens (Xavier-normal over the
+    extended table shape, pre-trained rows copied). Only the patch embedding
+    and the stages are kept: the classifier, the final ``norm`` / ``norm3``,
+    ``attn_mask`` and relative-position indices are dropped; ``norm0..3``
+    and the decoder start from scratch.
+
     Args:
         state_dict (dict): The Swin checkpoint or state dict.
         part (None): Unused (one signature for all converters).
@@ -374,12 +367,14 @@ def convert_dpt(state_dict: dict,
 
     A DPT model pre-trained with the fine-tuning network itself
     (``MatteFormerEncoder`` + ``MattingHead``, ``configs/dpt_swin-t_in1k.py``)
-    maps by identity: every ``backbone.*`` key (prior-token rows of the
-    relative-position tables included) and, for ``encoder+decoder``, every
-    ``head.*`` key keep their names and values. A checkpoint of a plain Swin
-    (``MattingSwinTransformer``, e.g. the Table 7 without-trimap ablation)
-    gets its tables extended by seeded rows and its patch embedding widened,
-    as for supervised weights.
+    maps by identity (:func:`is_past_layout`): every ``backbone.*`` key
+    (prior-token rows of the relative-position tables included) and, for
+    ``encoder+decoder``, every ``head.*`` key keep their names and values.
+    A checkpoint of a plain 3-channel Swin (``MattingSwinTransformer``, the
+    Table 7 "without trimap" row,
+    ``configs/dpt_ablations/dpt_swin-t_no-trimap_in1k.py``) gets its tables
+    extended by seeded prior rows, as for supervised weights, and its input
+    widened to 6 channels (:func:`widen_to_trimap_input`).
 
     Args:
         state_dict (dict): The DPT checkpoint or state dict.

@@ -1,29 +1,11 @@
 # Copyright (c) dpt-mm contributors. All rights reserved.
-"""Released checkpoints of the original repositories: which one a file is,
-and conversion of those that have a converter.
-
-Layouts (:func:`detect_layout`, on the bare state dict after unwrapping):
-
-- ``'dpt-mm'``: keys of a dpt-mm / mmagic mattor (``backbone.*``,
-  ``head.*``, ``neck.*``, ``data_preprocessor.*``), loads as it is.
-- ``'matteformer-official'``: ``encoder.*`` (PAST encoder: ``patch_embed``,
-  ``layers.i.blocks.j``, ``norm0..3``, ``shortcut.k``) + ``decoder.*``
-  (``res_shortcut_decoder``: ``layer1..4``, ``refine_OS1/4/8``). Two
-  releases have it: webtoon/matteformer's ``Generator_MatteFormer`` and
-  the DPT authors' (crystraldo/dpt) ``Generator_DPT``, whose encoder class
-  (``networks/encoders/DPT.py``) builds the same modules under the same
-  names. Their trainers save ``{'iter', 'loss', 'state_dict',
-  'opt_state_dict', 'lr_state_dict'}`` with the generator wrapped by
-  DataParallel / DDP (``module.`` prefix); their inference scripts load
-  ``checkpoint['state_dict']`` after removing that prefix.
-- ``'gca-official'`` (Yaoyi-Li/GCA-Matting) and ``'mgmatting-official'``
-  (yucornetto/MGMatting): ``encoder.*`` of a spectral-normalised ResNet-34
-  (``*.module.weight_bar``), with ``encoder.gca`` / ``decoder.gca`` for GCA
-  and an ``aspp.*`` module for MG Matting.
+"""Released checkpoints of the original repositories: which layout a file has
+(:func:`detect_layout`), and conversion of those that have a converter.
 
 mmengine has no notion of "a checkpoint of another code base", so the
-detection is written here; the key mappings are the ``'official'``
-converters of :data:`dpt_mm.models.converters.CONVERTERS`.
+detection is written here; the mappings are the ``'official'`` converters
+of :data:`~dpt_mm.models.converters.CONVERTERS`. Releases and their layouts:
+docs/model_zoo.md.
 """
 from typing import Dict, List, Mapping, Optional, Tuple
 
@@ -54,6 +36,27 @@ class ReleasedCheckpointError(ValueError):
 
 def detect_layout(checkpoint: Mapping) -> Optional[str]:
     """Which code base's key layout a checkpoint has.
+
+    Layouts, on the bare state dict after unwrapping:
+
+    - ``'dpt-mm'``: keys of a dpt-mm / mmagic mattor (``backbone.*``,
+      ``head.*``, ``neck.*``, ``data_preprocessor.*``), loads as it is.
+    - ``'matteformer-official'``: ``encoder.*`` (PAST encoder:
+      ``patch_embed``, ``layers.i.blocks.j``, ``norm0..3``, ``shortcut.k``)
+      + ``decoder.*`` (``res_shortcut_decoder``: ``layer1..4``,
+      ``refine_OS1/4/8``). Two releases have it: webtoon/matteformer's
+      ``Generator_MatteFormer`` and the DPT authors' (crystraldo/dpt)
+      ``Generator_DPT``, whose encoder class (``networks/encoders/DPT.py``)
+      builds the same modules under the same names. Their trainers save
+      ``{'iter', 'loss', 'state_dict', 'opt_state_dict', 'lr_state_dict'}``
+      with the generator wrapped by DataParallel / DDP (``module.``
+      prefix); their inference scripts load ``checkpoint['state_dict']``
+      after removing that prefix.
+    - ``'gca-official'`` (Yaoyi-Li/GCA-Matting) and
+      ``'mgmatting-official'`` (yucornetto/MGMatting): ``encoder.*`` of a
+      spectral-normalised ResNet-34 (``*.module.weight_bar``), with
+      ``encoder.gca`` / ``decoder.gca`` for GCA and an ``aspp.*`` module
+      for MG Matting.
 
     Args:
         checkpoint (Mapping): A loaded checkpoint or state dict.

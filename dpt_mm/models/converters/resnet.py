@@ -1,38 +1,9 @@
 # Copyright (c) dpt-mm contributors. All rights reserved.
 """Weight converters for the ResNet matting models (GCA, MG Matting).
 
-Targets (keys of the whole mattor):
-
-- ``'mgmatting'``: :class:`MGMatting` = ``backbone.*`` (``MattingResNetEnc``
-  = mmagic ``ResNetEnc`` keys), ``neck.*`` (``MGMattingASPP``), ``head.*``
-  (``MattingHead``, official decoder names, spectral norm over dim 0).
-- ``'gca'``: mmagic's ``GCA`` = ``backbone.encoder.*`` (``ResGCAEncoder``)
-  + ``backbone.decoder.*`` (``ResGCADecoder``), mmcv ``ConvModule`` names.
-- ``'gca_r50'``: ``GCA`` with ``ResGCABottleneckEncoder`` =
-  ``backbone.encoder.resnet.*`` (torchvision ResNet keys).
-
-Sources (every function appends ``(key, reason)`` to ``dropped`` for each
-input key it leaves out; an unknown official key raises ``KeyError``):
-
-- :func:`convert_dpt`, this project's DPT pre-training. A checkpoint of
-  the fine-tuning network itself is used as it is: ``part='encoder+
-  decoder'`` keeps every weight, ``part='encoder'`` only the encoder
-  (``backbone.*`` for MG Matting, ``backbone.encoder.*`` for GCA). MG
-  Matting's network is ``configs/dpt_r34_in1k.py``'s (``MattingResNetEnc``
-  + ``MattingHead``), so that checkpoint is always in its layout; for GCA
-  that backbone maps onto ``ResGCAEncoder``'s ResNet (``part='encoder'``)
-  only. ``configs/dpt_r50_in1k.py`` (``MattingResNet``) maps onto
-  ``'gca_r50'``'s ResNet.
-- :func:`convert_supervised`: GCA-Matting's ImageNet ResNet-34-D
-  (``model_best_resnet34_En_nomixup.pth``, official names, or mmagic's
-  ``ResNetEnc`` names) for ``'gca'`` / ``'mgmatting'``; a torchvision /
-  mmpretrain ResNet-50 for ``'gca_r50'``.
-- :func:`convert_official_gca` / :func:`convert_official_mgmatting`: the
-  released matting models (see their docstrings for the key tables).
-
-6-channel stems: the RGB filters are copied, the trimap filters are zero
-(as GCA-Matting, MG Matting and mmagic do) and a spectral-norm vector
-``weight_v`` is zero-padded the same way, which leaves sigma unchanged.
+Converts DPT pre-training, ImageNet ResNets and the released matting models
+to the mattors of :data:`MODELS`. Every input key left out is reported in
+``dropped`` as ``(key, reason)``; an unknown official key raises ``KeyError``.
 """
 import re
 from collections import OrderedDict
@@ -46,6 +17,14 @@ from dpt_mm.utils.io import checkpoint_state_dict
 StateDict = Dict[str, Tensor]
 Dropped = List[Tuple[str, str]]
 
+#: Targets (keys of the whole mattor): ``'mgmatting'``, :class:`MGMatting` =
+#: ``backbone.*`` (``MattingResNetEnc`` = mmagic ``ResNetEnc`` keys),
+#: ``neck.*`` (``MGMattingASPP``), ``head.*`` (``MattingHead``, official
+#: decoder names, spectral norm over dim 0); ``'gca'``, mmagic's ``GCA`` =
+#: ``backbone.encoder.*`` (``ResGCAEncoder``) + ``backbone.decoder.*``
+#: (``ResGCADecoder``), mmcv ``ConvModule`` names; ``'gca_r50'``, ``GCA``
+#: with ``ResGCABottleneckEncoder`` = ``backbone.encoder.resnet.*``
+#: (torchvision ResNet keys).
 MODELS = ('gca', 'mgmatting', 'gca_r50')
 PARTS = ('encoder', 'encoder+decoder')
 IN_CHANNELS = 6
@@ -68,6 +47,11 @@ def expand_in_channels(state: StateDict,
                        in_channels: int = IN_CHANNELS,
                        positions: Optional[Sequence[int]] = None) -> None:
     """Zero-pad the input channels of the conv at ``prefix`` in place.
+
+    This makes the 6-channel stems: the RGB filters are copied, the trimap
+    filters are zero (as GCA-Matting, MG Matting and mmagic do), and a
+    spectral-norm vector ``weight_v`` is zero-padded the same way, which
+    leaves sigma unchanged.
 
     Args:
         state (dict): State dict holding the conv.
@@ -197,6 +181,15 @@ def convert_dpt(state_dict: dict,
                 model: str = 'mgmatting') -> StateDict:
     """DPT ResNet checkpoint -> GCA / MG Matting initialisation.
 
+    A checkpoint of the fine-tuning network itself is used as it is:
+    ``part='encoder+decoder'`` keeps every weight, ``part='encoder'`` only
+    the encoder (``backbone.*`` for MG Matting, ``backbone.encoder.*`` for
+    GCA). MG Matting's network is ``configs/dpt_r34_in1k.py``'s
+    (``MattingResNetEnc`` + ``MattingHead``), so that checkpoint is always
+    in its layout; for GCA that backbone maps onto ``ResGCAEncoder``'s
+    ResNet (``part='encoder'``) only. ``configs/dpt_r50_in1k.py``
+    (``MattingResNet``) maps onto ``'gca_r50'``'s ResNet.
+
     Args:
         state_dict (dict): DPT checkpoint or state dict.
         part (str): ``'encoder'`` or ``'encoder+decoder'``.
@@ -258,8 +251,10 @@ def convert_supervised(state_dict: dict,
 
     Args:
         state_dict (dict): Checkpoint or state dict: GCA-Matting's
-            ResNet-34-D for ``'gca'`` / ``'mgmatting'``; a torchvision /
-            mmpretrain / DenseCL ResNet-50 for ``'gca_r50'``.
+            ImageNet ResNet-34-D (``model_best_resnet34_En_nomixup.pth``,
+            official names, or mmagic's ``ResNetEnc`` names) for ``'gca'``
+            / ``'mgmatting'``; a torchvision / mmpretrain / DenseCL
+            ResNet-50 for ``'gca_r50'``.
         part (None): Unused (one signature for all converters).
         dropped (list): Receives ``(key, reason)`` per key not converted.
         model (str): ``'gca'``, ``'mgmatting'`` or ``'gca_r50'``.

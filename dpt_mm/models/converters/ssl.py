@@ -1,38 +1,10 @@
 # Copyright (c) dpt-mm contributors. All rights reserved.
 """Self-supervised checkpoints -> the layout of supervised weights.
 
-The DPT paper's Table 3 initialises MatteFormer from SimMIM and MoBY
-(Transformer-SSL) Swin-T checkpoints, its Table 8 GCA from a DenseCL
-ResNet-50. Each normaliser here keeps the encoder of such a checkpoint
-under the key names of the supervised release it was built from, so that
-the supervised converters (``matteformer.convert_supervised``,
-``resnet.convert_supervised``) finish the job (6-channel stem, prior-token
-rows of the relative-position tables). Every other key is dropped with a
-reason (``dropped`` receives ``(key, reason)``); an unrecognised key raises
-``KeyError``. The layouts (read from the public code, see each function):
-
-- **SimMIM, official** (microsoft/SimMIM ``SimMIM``: ``encoder`` =
-  ``SwinTransformerForSimMIM``, ``decoder`` = conv + pixel shuffle, saved
-  under ``model``): ``encoder.<official Swin key>``, ``encoder.mask_token``,
-  ``decoder.0.{weight,bias}``.
-- **SimMIM, mmpretrain** (``SimMIM`` with ``SimMIMSwinTransformer``,
-  ``SimMIMLinearDecoder``, ``SimMIMHead``; saved under ``state_dict``):
-  ``backbone.<mmpretrain Swin key>``, ``backbone.mask_token``,
-  ``neck.decoder.0.{weight,bias}``.
-- **MoBY** (SwinTransformer/Transformer-SSL ``MoBY``, saved under
-  ``model``): ``encoder.<official Swin key>`` (online encoder),
-  ``encoder_k.*`` (momentum encoder), ``projector.*`` / ``projector_k.*`` /
-  ``predictor.*`` (MLPs), buffers ``queue1``, ``queue2``, ``queue_ptr``.
-- **DenseCL**: the published ResNet-50 (WXinlong/DenseCL's
-  ``extract_backbone_weights.py`` output: ``{'state_dict': <torchvision
-  ResNet keys>}``); the official training checkpoint (``encoder_q.0.*``
-  backbone, ``encoder_q.1.*`` neck, ``encoder_k.*``, ``backbone.*`` (the
-  same backbone again), ``queue``, ``queue_ptr``, ``queue2``,
-  ``queue2_ptr``); or mmpretrain's (``backbone.*``, ``neck.*``,
-  ``encoder_k.module.{0,1}.*``, ``encoder_k.steps``, the same queues).
-
-mmpretrain reads none of these foreign layouts, so the renaming is written
-here.
+The normalisers keep the encoder of a SimMIM / MoBY Swin-T (MatteFormer,
+paper Table 3) or DenseCL ResNet-50 (GCA, Table 8) checkpoint under the key
+names of the supervised release it was built from, so that the supervised
+converters finish the job. mmpretrain reads none of these layouts.
 """
 from typing import Dict, List, Optional, Tuple
 
@@ -52,6 +24,16 @@ def _drop(dropped: Dropped, key: str, reason: str) -> None:
 def simmim_to_swin(checkpoint: dict, dropped: Dropped = None) -> StateDict:
     """SimMIM checkpoint -> Swin encoder weights (official or mmpretrain
     names, as the source used).
+
+    Layouts: official (microsoft/SimMIM ``SimMIM``: ``encoder`` =
+    ``SwinTransformerForSimMIM``, ``decoder`` = conv + pixel shuffle, saved
+    under ``model``): ``encoder.<official Swin key>``,
+    ``encoder.mask_token``, ``decoder.0.{weight,bias}``. mmpretrain
+    (``SimMIM`` with ``SimMIMSwinTransformer``, ``SimMIMLinearDecoder``,
+    ``SimMIMHead``; saved under ``state_dict``): ``backbone.<mmpretrain Swin
+    key>``, ``backbone.mask_token``, ``neck.decoder.0.{weight,bias}``. Only
+    the encoder is kept; every other key is dropped with a reason and an
+    unrecognised key raises ``KeyError``.
 
     Args:
         checkpoint (dict): Official SimMIM or mmpretrain SimMIM checkpoint
@@ -89,6 +71,13 @@ def simmim_to_swin(checkpoint: dict, dropped: Dropped = None) -> StateDict:
 def moby_to_swin(checkpoint: dict, dropped: Dropped = None) -> StateDict:
     """MoBY (Transformer-SSL) checkpoint -> official Swin encoder weights.
 
+    Layout (SwinTransformer/Transformer-SSL ``MoBY``, saved under
+    ``model``): ``encoder.<official Swin key>`` (online encoder, kept),
+    ``encoder_k.*`` (momentum encoder), ``projector.*`` / ``projector_k.*``
+    / ``predictor.*`` (MLPs), buffers ``queue1``, ``queue2``,
+    ``queue_ptr``; all but the online encoder are dropped with a reason, an
+    unrecognised key raises ``KeyError``.
+
     Args:
         checkpoint (dict): The MoBY checkpoint (or its state dict).
         dropped (list, optional): Receives ``(key, reason)`` pairs.
@@ -119,6 +108,16 @@ _DENSECL_QUEUES = ('queue', 'queue_ptr', 'queue2', 'queue2_ptr')
 
 def densecl_to_resnet(checkpoint: dict, dropped: Dropped = None) -> StateDict:
     """DenseCL checkpoint -> torchvision-layout ResNet weights.
+
+    Layouts: the published ResNet-50 (WXinlong/DenseCL's
+    ``extract_backbone_weights.py`` output: ``{'state_dict': <torchvision
+    ResNet keys>}``); the official training checkpoint (``encoder_q.0.*``
+    backbone, ``encoder_q.1.*`` neck, ``encoder_k.*``, ``backbone.*`` (the
+    same backbone again), ``queue``, ``queue_ptr``, ``queue2``,
+    ``queue2_ptr``); or mmpretrain's (``backbone.*``, ``neck.*``,
+    ``encoder_k.module.{0,1}.*``, ``encoder_k.steps``, the same queues).
+    Only the backbone is kept; every other key is dropped with a reason,
+    and an unrecognised key of a training checkpoint raises ``KeyError``.
 
     Args:
         checkpoint (dict): The published DenseCL backbone, an official

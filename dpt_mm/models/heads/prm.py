@@ -1,29 +1,10 @@
 # Copyright (c) dpt-mm contributors. All rights reserved.
 """Progressive refinement (PRM) of MG Matting / MatteFormer / DPT.
 
-The one implementation used by :class:`~dpt_mm.models.heads.MattingHead`
-(DPT), ``MatteFormer`` and ``MGMatting``, training and test. Neither
-mmagic nor mmcv has it (mmcv's morphology is CPU-only on numpy arrays);
-the elliptic dilation is a convolution so that it runs on the model's
-device.
-
-The official arithmetic (``get_unknown_tensor_from_pred`` of MG Matting,
-MatteFormer and the DPT authors' code):
-
-1. MatteFormer / DPT only: resize the prediction to ``640 x 640``
-   (``F.interpolate``, ``mode='nearest'``); MG Matting works at the
-   prediction's own size;
-2. uncertain = ``1/255 <= alpha <= 1 - 1/255`` (the pixels are zeroed where
-   ``alpha < 1/255`` or ``alpha > 1 - 1/255``);
-3. dilate each sample with ``cv2.MORPH_ELLIPSE`` of ``size x size``, the
-   official ``Kernels[size]``; ``size`` is drawn from ``[1, width - 1]``
-   per sample in training and is ``width // 2`` at test time (15 and 7 for
-   the official widths 30 / 15);
-4. resize the mask back to the prediction's size (nearest).
-
-``alpha_os4`` then keeps its value where ``alpha_os8`` is uncertain and
-takes ``alpha_os8`` elsewhere; ``alpha_os1`` likewise against that fused
-OS4.
+The one implementation, training and test, of ``MattingHead`` (DPT),
+``MatteFormer`` and ``MGMatting``, with the official arithmetic
+(:func:`uncertain_region`). mmagic and mmcv have none (mmcv's morphology is
+CPU-only on numpy); the dilation is a convolution, on the model's device.
 """
 from functools import lru_cache
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -99,7 +80,21 @@ def uncertain_region(alpha: Tensor,
                      sizes: Sequence[int],
                      work_size: Optional[Sequence[int]] = PRM_WORK_SIZE
                      ) -> Tensor:
-    """The dilated uncertain region of ``alpha`` (steps 1-4 above).
+    """The dilated uncertain region of ``alpha``.
+
+    The arithmetic of the official ``get_unknown_tensor_from_pred`` (MG
+    Matting, MatteFormer and the DPT authors' code):
+
+    1. MatteFormer / DPT only: resize the prediction to ``640 x 640``
+       (``F.interpolate``, ``mode='nearest'``); MG Matting works at the
+       prediction's own size;
+    2. uncertain = ``1/255 <= alpha <= 1 - 1/255`` (the pixels are zeroed
+       where ``alpha < 1/255`` or ``alpha > 1 - 1/255``);
+    3. dilate each sample with ``cv2.MORPH_ELLIPSE`` of ``size x size``, the
+       official ``Kernels[size]``; ``size`` is drawn from ``[1, width - 1]``
+       per sample in training and is ``width // 2`` at test time (15 and 7
+       for the official widths 30 / 15), see :func:`refine_kernel_sizes`;
+    4. resize the mask back to the prediction's size (nearest).
 
     Args:
         alpha (Tensor): ``(N, 1, H, W)`` predicted alpha in [0, 1].
@@ -137,6 +132,10 @@ def progressive_refinement(
     work_size: Optional[Sequence[int]] = PRM_WORK_SIZE
 ) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
     """Fuse OS8 -> OS4 -> OS1 where the coarser output is uncertain.
+
+    ``alpha_os4`` keeps its value where ``alpha_os8`` is uncertain
+    (:func:`uncertain_region`) and takes ``alpha_os8`` elsewhere;
+    ``alpha_os1`` likewise against that fused OS4.
 
     Args:
         outputs (dict): ``alpha_os1``, ``alpha_os4``, ``alpha_os8``, each
