@@ -27,13 +27,14 @@ import os.path as osp
 import sys
 from typing import Dict, List, Optional
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 from dpt_mm.models.converters.checkpoint import load_strict
-from dpt_mm.utils.dist import prepare_cpu_distributed
+from dpt_mm.utils.dist import (add_runner_arguments,
+                               prepare_cpu_distributed)
 from dpt_mm.utils.io import (CheckpointError, checkpoint_state_dict,
                              read_checkpoint)
 
@@ -57,24 +58,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         metavar='FILE',
         help='also write the metrics at full precision as JSON (written '
         'atomically)')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config entries, e.g. test_dataloader.dataset.'
-        'data_root=data/demo/comp1k')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument(
-        '--progress',
-        choices=['auto', 'on', 'off'],
-        default='auto',
-        help='progress bar on stderr (iterations done / total, loss, time '
-        'left); auto: when stderr is a terminal')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_runner_arguments(
+        parser, 'test_dataloader.dataset.data_root=data/demo/comp1k')
     args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args

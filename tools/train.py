@@ -15,14 +15,15 @@ import os
 import os.path as osp
 import sys
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.runner import Runner
 
 # make the checkout importable when dpt_mm is not installed
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from dpt_mm.datasets.unlabeled_dataset import DataRootError  # noqa: E402
-from dpt_mm.utils.dist import prepare_cpu_distributed  # noqa: E402
+from dpt_mm.utils.dist import (add_runner_arguments,  # noqa: E402
+                               prepare_cpu_distributed)
 from dpt_mm.utils.io import CheckpointError  # noqa: E402
 
 #: errors in the user's input, reported in one line (exit status 2)
@@ -47,23 +48,7 @@ def parse_args() -> argparse.Namespace:
         '--auto-scale-lr',
         action='store_true',
         help='scale the lr by total batch size / auto_scale_lr.base_batch_size')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config entries, e.g. train_cfg.max_iters=10')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument(
-        '--progress',
-        choices=['auto', 'on', 'off'],
-        default='auto',
-        help='progress bar on stderr (iterations done / total, loss, time '
-        'left); auto: when stderr is a terminal')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_runner_arguments(parser, 'train_cfg.max_iters=10')
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args

@@ -1,10 +1,39 @@
 """Distributed runs without a GPU (DDP over gloo on CPU processes)."""
+import argparse
 import os
 
 import torch
 import torch.distributed as torch_dist
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
+
+
+def add_runner_arguments(parser: argparse.ArgumentParser,
+                         cfg_example: str) -> None:
+    """Add the options ``tools/train.py`` and ``tools/test.py`` share:
+    ``--cfg-options``, ``--launcher``, ``--progress`` and ``--local-rank``.
+
+    Args:
+        parser (argparse.ArgumentParser): The tool's parser.
+        cfg_example (str): An example override for the help text.
+    """
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help=f'override config entries, e.g. {cfg_example}')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument(
+        '--progress',
+        choices=['auto', 'on', 'off'],
+        default='auto',
+        help='progress bar on stderr (iterations done / total, loss, time '
+        'left); auto: when stderr is a terminal')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
 
 def prepare_cpu_distributed(cfg: Config) -> bool:

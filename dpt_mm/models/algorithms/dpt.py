@@ -8,11 +8,12 @@ from mmagic.structures import DataSample
 from torch import Tensor
 
 from dpt_mm.registry import MODELS
+from ..editors.prm_mattor import OfficialTestResize
 from ..heads.matting_head import init_spectral_norm_vectors
 
 
 @MODELS.register_module()
-class DPT(BaseMattor):
+class DPT(OfficialTestResize, BaseMattor):
     """Self-supervised matting pre-training: encoder + matting decoder.
 
     ``inputs`` (from ``MattorPreprocessor(proc_trimap='as_is')``) are the
@@ -54,8 +55,12 @@ class DPT(BaseMattor):
         with_trimap (bool): If False (Table 7, without trimap) only the
             3 image channels are fed to the network; the loss still uses the
             trimap's unknown region. Defaults to True.
-        test_cfg (dict, optional): ``BaseMattor``'s test-time resizing.
-            Defaults to reflect padding to a multiple of 32.
+        test_cfg (dict, optional): ``BaseMattor``'s test-time resizing
+            plus ``pad_border`` / ``alpha_rounding``
+            (:class:`~dpt_mm.models.editors.prm_mattor.OfficialTestResize`).
+            Defaults to the DPT authors' ``inference.py``: reflect padding
+            to a multiple of 32 at the bottom / right, rounded alpha
+            (``pad_border=32, alpha_rounding='floor'`` is MatteFormer's).
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -71,13 +76,18 @@ class DPT(BaseMattor):
             data_preprocessor = dict(
                 type='MattorPreprocessor', proc_trimap='as_is')
         test_defaults = dict(
-            resize_method='pad', resize_mode='reflect', size_divisor=32)
+            resize_method='pad',
+            resize_mode='reflect',
+            size_divisor=32,
+            pad_border=0,
+            alpha_rounding='round')
         test_defaults.update(test_cfg or {})
         super().__init__(
             data_preprocessor=data_preprocessor,
             backbone=backbone,
             init_cfg=init_cfg,
             test_cfg=test_defaults)
+        self._check_test_cfg()
         self.with_trimap = with_trimap
         self.neck = MODELS.build(neck) if neck is not None else None
         self.head = MODELS.build(head)

@@ -72,7 +72,64 @@ def border_pad(batch: Tensor, border: int, divisor: int) -> Tensor:
     return batch.index_select(-2, rows).index_select(-1, cols)
 
 
-class PRMMattor(BaseMattor):
+class OfficialTestResize:
+    """Test-time padding, cropping and uint8 rounding of the official
+    ``inference.py`` scripts, for a ``BaseMattor`` (``PRMMattor`` and
+    ``DPT``): ``test_cfg.pad_border`` (reflected border on every side
+    before padding to ``size_divisor``; 0 is mmagic's bottom / right
+    padding) and ``test_cfg.alpha_rounding`` (``'floor'``: the official
+    truncation, ``'round'``: mmagic's).
+    """
+
+    def _check_test_cfg(self) -> None:
+        """Refuse unknown ``alpha_rounding`` / negative ``pad_border``."""
+        if self.test_cfg.get('alpha_rounding', 'round') not in ('floor',
+                                                               'round'):
+            raise ValueError(
+                'test_cfg.alpha_rounding must be \'floor\' or \'round\', '
+                f'got {self.test_cfg.alpha_rounding!r}')
+        if int(self.test_cfg.get('pad_border', 0)) < 0:
+            raise ValueError('test_cfg.pad_border must be >= 0, got '
+                             f'{self.test_cfg.pad_border}')
+
+    def _border(self) -> int:
+        """The reflected border of the test-time padding (0: mmagic's)."""
+        if self.test_cfg['resize_method'] != 'pad':
+            return 0
+        return int(self.test_cfg.get('pad_border', 0))
+
+    def resize_inputs(self, batch_inputs: Tensor) -> Tensor:
+        """Pad (``pad_border > 0``: the official way) or use mmagic's."""
+        border = self._border()
+        if border == 0:
+            return super().resize_inputs(batch_inputs)
+        if self.test_cfg['resize_mode'] != 'reflect':
+            raise ValueError('test_cfg.pad_border needs resize_mode='
+                             f'\'reflect\', got {self.test_cfg.resize_mode!r}')
+        return border_pad(batch_inputs, border,
+                          int(self.test_cfg['size_divisor']))
+
+    def restore_size(self, pred_alpha: Tensor,
+                     data_sample: DataSample) -> Tensor:
+        """Crop the border and the padding (or mmagic's restore)."""
+        border = self._border()
+        if border == 0:
+            return super().restore_size(pred_alpha, data_sample)
+        h, w = data_sample.ori_merged_shape[:2]
+        return pred_alpha[:, border:border + h, border:border + w]
+
+    def postprocess(self, batch_pred_alpha: Tensor,
+                    data_samples: DataSample) -> List[DataSample]:
+        """mmagic's post-processing, with the official truncation to uint8
+        when ``alpha_rounding='floor'``."""
+        if self.test_cfg.get('alpha_rounding', 'round') == 'floor':
+            # k / 255 * 255 rounds back to k in mmagic's postprocess
+            batch_pred_alpha = torch.floor(
+                batch_pred_alpha.clamp(0, 1) * 255) / 255
+        return super().postprocess(batch_pred_alpha, data_samples)
+
+
+class PRMMattor(OfficialTestResize, BaseMattor):
     """``BaseMattor`` with progressive refinement (PRM) in training and
     test and the official test-time padding.
 
@@ -158,13 +215,7 @@ class PRMMattor(BaseMattor):
             init_cfg=init_cfg,
             train_cfg=train_cfg,
             test_cfg=dict(TEST_DEFAULTS, **(test_cfg or {})))
-        if self.test_cfg.alpha_rounding not in ('floor', 'round'):
-            raise ValueError(
-                'test_cfg.alpha_rounding must be \'floor\' or \'round\', '
-                f'got {self.test_cfg.alpha_rounding!r}')
-        if int(self.test_cfg.pad_border) < 0:
-            raise ValueError('test_cfg.pad_border must be >= 0, got '
-                             f'{self.test_cfg.pad_border}')
+        self._check_test_cfg()
         self.head = MODELS.build(head)
         self.neck = MODELS.build(neck) if neck is not None else None
         if len(output_weights) != len(OUTPUT_KEYS) or min(output_weights) <= 0:
@@ -276,41 +327,3 @@ class PRMMattor(BaseMattor):
         weights['alpha_os8'] = torch.ones_like(unknown)
         self._local_iter += 1
         return self.loss_module(outputs, data_samples, weights)
-
-    # ------------------------------------------------- test-time sizes
-
-    def _border(self) -> int:
-        """The reflected border of the test-time padding (0: mmagic's)."""
-        if self.test_cfg['resize_method'] != 'pad':
-            return 0
-        return int(self.test_cfg.get('pad_border', 0))
-
-    def resize_inputs(self, batch_inputs: Tensor) -> Tensor:
-        """Pad (``pad_border > 0``: the official way) or use mmagic's."""
-        border = self._border()
-        if border == 0:
-            return super().resize_inputs(batch_inputs)
-        if self.test_cfg['resize_mode'] != 'reflect':
-            raise ValueError('test_cfg.pad_border needs resize_mode='
-                             f'\'reflect\', got {self.test_cfg.resize_mode!r}')
-        return border_pad(batch_inputs, border,
-                          int(self.test_cfg['size_divisor']))
-
-    def restore_size(self, pred_alpha: Tensor,
-                     data_sample: DataSample) -> Tensor:
-        """Crop the border and the padding (or mmagic's restore)."""
-        border = self._border()
-        if border == 0:
-            return super().restore_size(pred_alpha, data_sample)
-        h, w = data_sample.ori_merged_shape[:2]
-        return pred_alpha[:, border:border + h, border:border + w]
-
-    def postprocess(self, batch_pred_alpha: Tensor,
-                    data_samples: DataSample) -> List[DataSample]:
-        """mmagic's post-processing, with the official truncation to uint8
-        when ``alpha_rounding='floor'``."""
-        if self.test_cfg.get('alpha_rounding', 'round') == 'floor':
-            # k / 255 * 255 rounds back to k in mmagic's postprocess
-            batch_pred_alpha = torch.floor(
-                batch_pred_alpha.clamp(0, 1) * 255) / 255
-        return super().postprocess(batch_pred_alpha, data_samples)

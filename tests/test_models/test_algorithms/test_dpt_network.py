@@ -250,6 +250,57 @@ def test_dpt_predict_is_a_mattor_on_test_samples():
     assert raw_out[0].pred_alpha.dtype == torch.float32
 
 
+@pytest.mark.parametrize('test_cfg', [
+    dict(pad_border=0, alpha_rounding='round'),  # DPT's default
+    dict(pad_border=32, alpha_rounding='floor'),  # MatteFormer's default
+])
+def test_dpt_predict_equals_the_mattor_predict(test_cfg):
+    """The pre-trained DPT network and the MatteFormer mattor holding its
+    weights predict the same uint8 alpha on the same test sample under the
+    same test_cfg (one padding / refinement / rounding for both)."""
+    pre_cfg, ft_cfg = PAIRS[0]
+    dpt = _build(pre_cfg, seed=0)
+    with torch.no_grad():  # non-trivial outputs in the unknown region
+        for value in dpt.state_dict().values():
+            if value.is_floating_point():
+                value.add_(torch.randn_like(value) * 0.05)
+    dpt.test_cfg.update(test_cfg)
+    ft_model = Config.fromfile(osp.join(ROOT, ft_cfg)).model
+    ft_model.pop('init_cfg', None)
+    ft_model.test_cfg = dict(ft_model.get('test_cfg') or {}, **test_cfg)
+    ft = MODELS.build(ft_model)
+    ft.load_state_dict(dpt.state_dict(), strict=True)
+    dpt.eval(), ft.eval()
+    inputs, ds, trimap = _test_sample(h=45, w=70)
+    with torch.no_grad():
+        a = dpt(inputs, ds, mode='predict')[0].output.pred_alpha
+        b = ft(inputs, ds, mode='predict')[0].output.pred_alpha
+    unknown = trimap == 1
+    assert a.shape == b.shape == (45, 70)
+    assert a[unknown].float().std() > 0
+    assert torch.equal(a, b)
+
+
+def test_dpt_and_mattor_test_cfg_differ_where_documented():
+    """Default test paths: DPT pads at the bottom / right and rounds (the
+    DPT authors' inference.py), MatteFormer adds the 32 px border and
+    truncates (webtoon/matteformer's)."""
+    dpt = _build(PAIRS[0][0], seed=0)
+    ft = _build(PAIRS[0][1], seed=0)
+    assert (dpt.test_cfg.pad_border, dpt.test_cfg.alpha_rounding) == (0,
+                                                                      'round')
+    assert (ft.test_cfg.pad_border, ft.test_cfg.alpha_rounding) == (32,
+                                                                    'floor')
+    x = torch.zeros(1, 6, 45, 70)
+    assert dpt.resize_inputs(x).shape[-2:] == (64, 96)
+    assert ft.resize_inputs(x).shape[-2:] == (128, 160)
+    with pytest.raises(ValueError, match='alpha_rounding'):
+        MODELS.build(
+            dict(
+                Config.fromfile(osp.join(ROOT, PAIRS[0][0])).model,
+                test_cfg=dict(alpha_rounding='ceil')))
+
+
 def test_pretraining_config_has_a_zero_shot_test_split():
     cfg = Config.fromfile(osp.join(ROOT, 'configs/dpt_swin-t_in1k.py'))
     assert cfg.test_dataloader.dataset.type == 'AdobeComp1kDataset'
