@@ -32,6 +32,10 @@ class ModelLoadError(RuntimeError):
     """A served model cannot be built or its checkpoint does not fit."""
 
 
+class MattingFailed(RuntimeError):
+    """The mattor failed on valid input (a server or model fault)."""
+
+
 @dataclass(frozen=True)
 class ModelChoice:
     """One (config, checkpoint) entry of the page's model list.
@@ -231,6 +235,8 @@ class MattingService:
             ValueError: Bad input; the message names the file and problem
                 (:class:`~dpt_mm.apis.MattingInputError` is one).
             ModelLoadError: The model could not be built.
+            MattingFailed: Any other failure while matting (the message
+                names the exception; server paths are removed).
         """
         from dpt_mm.apis.matting_ops import FG_METHODS
         if key not in self.choices:
@@ -270,12 +276,18 @@ class MattingService:
                         fg_method=fg_method,
                         tile=self.tile,
                         **{guide_kind: paths[guide_kind]})
-            except ValueError as err:
-                # MattingInputError and friends: name the upload, not tmp
+            except Exception as err:  # noqa: B902 (any fault is reported)
+                # name the uploads, never the server's temporary folder
                 msg = str(err).replace(tmp + os.sep, '')
                 for what in ('photo', guide_kind):
                     msg = msg.replace(what + os.sep, '')
-                raise ValueError(msg) from err
+                msg = msg.replace(tmp, '<upload>')
+                from dpt_mm.apis.image_io import MattingInputError
+                if isinstance(err, MattingInputError):
+                    raise ValueError(msg) from err
+                if isinstance(err, ModelLoadError):
+                    raise ModelLoadError(msg) from err
+                raise MattingFailed(f'{type(err).__name__}: {msg}') from err
         out = {kind: _png_b64(images[kind]) for kind in OUTPUT_KINDS}
         h, w = images['alpha'].shape[:2]
         out.update(
@@ -347,7 +359,7 @@ def create_app(service: MattingService) -> FastAPI:
             raise HTTPException(400, str(err)) from err
         except ModelLoadError as err:
             raise HTTPException(500, f'model {err}') from err
-        except RuntimeError as err:  # e.g. out of memory in the mattor
+        except MattingFailed as err:  # e.g. out of memory in the mattor
             raise HTTPException(500, f'matting failed: {err}') from err
 
     return app
@@ -576,7 +588,8 @@ $("run").addEventListener("click", async () => {
   setState("running", "running...");
   try {
     const r = await fetch("api/matte", {method: "POST", body: form});
-    const res = await r.json();
+    const json = (r.headers.get("content-type") || "").includes("json");
+    const res = json ? await r.json() : {detail: await r.text()};
     if (!r.ok) { showError("error: " + res.detail); return; }
     showResults(res, photo.name);
     setState("done", "done in " + res.seconds + " s (" + res.width + " x " +

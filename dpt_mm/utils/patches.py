@@ -25,31 +25,47 @@ class PatchCheckError(RuntimeError):
 
 
 def patches_enabled() -> bool:
-    """Whether dpt-mm may patch its libraries (``DPT_MM_NO_PATCHES`` unset)."""
-    return os.environ.get(PATCHES_ENV, '') in ('', '0')
+    """Whether dpt-mm may patch its libraries: ``DPT_MM_NO_PATCHES`` unset,
+    empty or one of ``0``, ``false``, ``no``, ``off``."""
+    value = os.environ.get(PATCHES_ENV, '').strip().lower()
+    return value in ('', '0', 'false', 'no', 'off')
 
 
-def _expect_params(owner: Any, name: str, params: Sequence[str],
-                   why: str) -> Callable:
+def _expect_params(owner: Any,
+                   name: str,
+                   params: Sequence[str],
+                   why: str,
+                   patch: bool = True) -> Callable:
     """Return ``owner.name`` after checking its parameter names.
+
+    Args:
+        owner (Any): Class or module holding the attribute.
+        name (str): Attribute name.
+        params (Sequence[str]): Expected parameter names.
+        why (str): What dpt-mm uses it for (for the message).
+        patch (bool): Whether it belongs to a patch that
+            ``DPT_MM_NO_PATCHES=1`` switches off (then the message says
+            so); private APIs used without a patch cannot be switched off.
 
     Raises:
         PatchCheckError: The attribute is missing or its signature changed.
     """
     where = f'{getattr(owner, "__module__", "")}.' \
         f'{getattr(owner, "__qualname__", owner)}.{name}'
+    advice = 'install the versions pinned in requirements/constraints.txt'
+    if patch:
+        advice += f' or set {PATCHES_ENV}=1 to run without this patch'
     fn = inspect.getattr_static(owner, name, None)
     if isinstance(fn, (staticmethod, classmethod)):
         fn = fn.__func__
     if fn is None:
-        raise PatchCheckError(f'dpt-mm expects {where} ({why}); it is gone: '
-                              f'check the pinned versions or set '
-                              f'{PATCHES_ENV}=1')
+        raise PatchCheckError(
+            f'dpt-mm expects {where} ({why}); it is gone: {advice}')
     got = list(inspect.signature(fn).parameters)
     if got != list(params):
         raise PatchCheckError(
             f'dpt-mm expects {where}{tuple(params)} ({why}), found '
-            f'{tuple(got)}: check the pinned versions or set {PATCHES_ENV}=1')
+            f'{tuple(got)}: {advice}')
     return fn
 
 
@@ -203,11 +219,18 @@ def _check_private_uses() -> None:
     from mmengine.evaluator import BaseMetric
     _expect_params(RandomAffine, '_get_inverse_affine_matrix',
                    ('center', 'angle', 'translate', 'scale', 'shear', 'flip'),
-                   'ResizeCropAffine uses it')
-    _expect_params(BaseSampleWiseMetric, 'evaluate', ('self', ),
-                   'DIMMattingMetrics bypasses it')
-    _expect_params(BaseMetric, 'evaluate', ('self', 'size'),
-                   'DIMMattingMetrics calls it')
+                   'ResizeCropAffine uses it',
+                   patch=False)
+    _expect_params(
+        BaseSampleWiseMetric,
+        'evaluate', ('self', ),
+        'DIMMattingMetrics bypasses it',
+        patch=False)
+    _expect_params(
+        BaseMetric,
+        'evaluate', ('self', 'size'),
+        'DIMMattingMetrics calls it',
+        patch=False)
     # models/heads/matting_head.py reads the spectral-norm pre-hooks
     if not isinstance(
             getattr(torch.nn.Module(), '_forward_pre_hooks', None), dict):
@@ -225,8 +248,8 @@ def check_and_apply() -> None:
         PatchCheckError: A library differs from what a patch expects.
     """
     _check_private_uses()
-    _check_serialize_data()
     if not patches_enabled():
         return
+    _check_serialize_data()
     _patch_local_backend()
     _patch_history_buffer()

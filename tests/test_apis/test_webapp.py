@@ -208,6 +208,34 @@ def test_unloadable_checkpoint_is_500_naming_it(server, files):
     assert re.search(r'bad\.pth: .*checkpoint', r.json()['detail']), r.text
 
 
+def test_matting_fault_is_reported_without_server_paths(files, monkeypatch):
+    """A fault inside the mattor (not bad input) is MattingFailed (HTTP
+    500) naming the exception, with the temporary upload folder removed;
+    bad input found by the inferencer stays a ValueError (HTTP 400)."""
+    from dpt_mm.apis.image_io import MattingInputError
+    from dpt_mm.apis.webapp import (MattingFailed, MattingService,
+                                    build_choices)
+    service = MattingService(build_choices([(CONFIG, files['ckpt'])]), 'cpu')
+    seen = {}
+
+    def failing(exc):
+        def inferencer(img, **kwargs):
+            seen['tmp'] = osp.dirname(osp.dirname(img))
+            raise exc(f'cannot use {img}')
+        return inferencer
+
+    photo = ('photo.png', open(files['photo'], 'rb').read())
+    trimap = ('trimap.png', open(files['trimap'], 'rb').read())
+    monkeypatch.setattr(service, 'inferencer', lambda key: failing(KeyError))
+    with pytest.raises(MattingFailed, match=r'^KeyError: .*photo\.png') as e:
+        service.matte('m0', photo, trimap, None, 10, 'blur')
+    assert seen['tmp'] not in str(e.value)
+    monkeypatch.setattr(service, 'inferencer',
+                        lambda key: failing(MattingInputError))
+    with pytest.raises(ValueError, match=r'^cannot use photo\.png$'):
+        service.matte('m0', photo, trimap, None, 10, 'blur')
+
+
 def test_model_list_and_page(server, files):
     models = requests.get(f'{server}/api/models', timeout=10).json()
     assert [(m['checkpoint'], m['config']) for m in models] == [

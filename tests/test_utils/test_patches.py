@@ -118,5 +118,31 @@ def test_missing_private_api_fails_loudly(monkeypatch):
     from dpt_mm.utils import patches
     monkeypatch.delattr(RandomAffine, '_get_inverse_affine_matrix')
     with pytest.raises(patches.PatchCheckError,
-                       match='_get_inverse_affine_matrix.*it is gone'):
+                       match='_get_inverse_affine_matrix.*it is gone') as err:
         patches.check_and_apply()
+    # no patch to switch off: the message does not suggest the switch ...
+    assert 'DPT_MM_NO_PATCHES' not in str(err.value)
+    # ... and the switch does not silence it
+    monkeypatch.setenv('DPT_MM_NO_PATCHES', '1')
+    with pytest.raises(patches.PatchCheckError, match='it is gone'):
+        patches.check_and_apply()
+
+
+def test_switched_off_patches_are_not_checked(monkeypatch):
+    """With DPT_MM_NO_PATCHES=1 a changed patched signature is no error
+    (nothing is patched), and the switch's values parse as documented."""
+    from mmengine.fileio.backends import LocalBackend
+
+    from dpt_mm.utils import patches
+
+    def put(self, obj, filepath, backend_args=None):
+        pass
+
+    monkeypatch.setattr(LocalBackend, 'put', put)
+    monkeypatch.setenv('DPT_MM_NO_PATCHES', '1')
+    patches.check_and_apply()
+    assert LocalBackend.put is put
+    for value, enabled in [('', True), ('0', True), ('false', True),
+                           ('1', False), ('yes', False)]:
+        monkeypatch.setenv('DPT_MM_NO_PATCHES', value)
+        assert patches.patches_enabled() is enabled, value

@@ -8,7 +8,7 @@ from mmagic.structures import DataSample
 from torch import Tensor
 
 from dpt_mm.registry import MODELS
-from ..editors.prm_mattor import OfficialTestResize
+from ..editors.prm_mattor import TEST_DEFAULTS, OfficialTestResize
 from ..heads.matting_head import init_spectral_norm_vectors
 
 
@@ -75,12 +75,9 @@ class DPT(OfficialTestResize, BaseMattor):
         if data_preprocessor is None:
             data_preprocessor = dict(
                 type='MattorPreprocessor', proc_trimap='as_is')
+        # the DPT authors' inference.py: no border, alpha not truncated
         test_defaults = dict(
-            resize_method='pad',
-            resize_mode='reflect',
-            size_divisor=32,
-            pad_border=0,
-            alpha_rounding='round')
+            TEST_DEFAULTS, pad_border=0, alpha_rounding='round')
         test_defaults.update(test_cfg or {})
         super().__init__(
             data_preprocessor=data_preprocessor,

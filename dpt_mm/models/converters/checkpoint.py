@@ -8,15 +8,14 @@ check + ``strict=True`` load shared by the inferencer, the ONNX exporter
 and ``tools/test.py``. MMEngine's loader warns and goes on, or dumps every
 key; these refuse a mismatch with a short summary naming the file.
 """
-import os.path as osp
 from collections import OrderedDict
 from typing import Dict
 
 import torch
 from mmengine.runner import load_state_dict as mmengine_load_state_dict
 
-from dpt_mm.utils.io import (CheckpointError, checkpoint_load_error,
-                             checkpoint_state_dict, state_dict_mismatch)
+from dpt_mm.utils.io import (CheckpointError, checkpoint_state_dict,
+                             read_checkpoint, state_dict_mismatch)
 
 StateDict = Dict[str, torch.Tensor]
 
@@ -61,19 +60,11 @@ def load_state_dict(path: str) -> StateDict:
         dict[str, Tensor]: The tensors.
 
     Raises:
-        FileNotFoundError: No such file.
-        ValueError: Not a PyTorch checkpoint, or no state dict of tensors.
+        FileNotFoundError: No such file (``CheckpointNotFoundError``).
+        ValueError: Not a PyTorch checkpoint (``CheckpointError``), or no
+            state dict of tensors.
     """
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'checkpoint {path} does not exist')
-    from dpt_mm.utils import register_safe_globals
-    register_safe_globals()
-    try:
-        ckpt = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e:  # noqa: BLE001 - re-raised with the file name
-        raise ValueError(f'cannot read checkpoint {path}: not a readable '
-                         f'PyTorch checkpoint '
-                         f'({checkpoint_load_error(path, e)})') from e
+    ckpt = read_checkpoint(path)  # the one reader: errors name the file
     state = checkpoint_state_dict(ckpt) if isinstance(ckpt, dict) else None
     if not state or not all(
             isinstance(v, torch.Tensor) for v in state.values()):

@@ -216,8 +216,10 @@ def convert_dpt(state_dict: dict,
                 dropped.append((key, 'pre-training buffer'))
             elif part == 'encoder+decoder' or key.startswith(encoder):
                 out[key] = value
-            else:
-                dropped.append((key, "decoder (part='encoder')"))
+            else:  # MG Matting's ASPP neck belongs to the decoder side
+                what_part = 'ASPP neck' if key.startswith('neck.') else \
+                    'decoder'
+                dropped.append((key, f"{what_part} (part='encoder')"))
         if not any(k.startswith(encoder) for k in out):
             raise ValueError(f'{what}: no "{encoder}" keys')
         if model == 'mgmatting':  # a 3-channel stem gets the trimap

@@ -447,7 +447,7 @@ def test_dpt2finetune_cli_user_errors(dpt_state, tmp_path, capsys):
     text.write_text('not a checkpoint\n')
     assert cli.main([str(text), str(dst), '--model', 'gca']) == 2
     assert _error_line(capsys) == (
-        f'error: cannot read checkpoint {text}: not a readable PyTorch '
+        f'error: {text}: not a readable PyTorch '
         'checkpoint (neither a zip archive nor a pickle stream, as '
         'torch.save writes)')
 
