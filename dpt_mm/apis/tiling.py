@@ -131,8 +131,9 @@ def tiled_forward_test(mattor: torch.nn.Module, inputs: Tensor,
     def as_padded(alpha: Tensor) -> Tensor:
         """``alpha`` placed where ``_forward_test(resize_inputs(inputs))``
         would put it, so the mattor's restore_size crops it back."""
-        ph, pw = mattor.resize_inputs(inputs[:, :, :1, :1].expand(
-            -1, -1, h, w)).shape[-2:]
+        # the padded size, from a one-channel stand-in (not a full copy)
+        ph, pw = mattor.resize_inputs(inputs[:1, :1, :1, :1].expand(
+            1, 1, h, w)).shape[-2:]
         full = torch.zeros(ph, pw)
         full[border:border + h, border:border + w] = alpha
         return full[None, None].to(inputs.device)

@@ -46,6 +46,20 @@ def _create_temporary(path: str) -> tuple:
             continue
 
 
+def _fsync_folder(folder: str) -> None:
+    """Make a rename in ``folder`` durable (POSIX; a no-op elsewhere)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # e.g. file systems that refuse fsync on a folder
+    finally:
+        os.close(fd)
+
+
 def atomic_write(path: str, write: Callable[[BinaryIO], None]) -> None:
     """Call ``write(f)`` on a temporary file, fsync it, rename it to ``path``.
 
@@ -66,6 +80,7 @@ def atomic_write(path: str, write: Callable[[BinaryIO], None]) -> None:
             os.fsync(f.fileno())
         fault_point('rename', path)
         os.replace(tmp, path)
+        _fsync_folder(osp.dirname(osp.abspath(path)))
     except BaseException:
         if osp.exists(tmp):
             os.remove(tmp)
