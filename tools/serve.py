@@ -66,6 +66,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         type=float,
         default=50.,
         help='largest accepted upload (default 50)')
+    parser.add_argument(
+        '--max-megapixels',
+        type=float,
+        default=40.,
+        help='largest accepted photo in megapixels, read from the file '
+        'header (default 40)')
     args = parser.parse_args(argv)
     if args.tile < 0:
         parser.error(f'--tile must be >= 0, got {args.tile}')
@@ -97,7 +103,11 @@ def main(argv: Optional[List[str]] = None) -> int:
             pairs.append((DEFAULT_CONFIG, None))
         choices = build_choices(pairs, not args.no_random_init)
         service = MattingService(
-            choices, args.device, args.tile, max_upload_mb=args.max_upload_mb)
+            choices,
+            args.device,
+            args.tile,
+            max_upload_mb=args.max_upload_mb,
+            max_megapixels=args.max_megapixels)
     except (FileNotFoundError, ValueError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 2

@@ -152,6 +152,19 @@ def _safe_name(name: Optional[str], default: str) -> str:
     return base or default
 
 
+def _header_size(data: bytes) -> Optional[Tuple[int, int]]:
+    """Width and height from an image file's header (no decoding), or None
+    when Pillow cannot tell (the inferencer then says what is wrong)."""
+    import io
+
+    from PIL import Image
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            return img.size
+    except Exception:  # noqa: B902 (not an image Pillow knows: no limit)
+        return None
+
+
 class MattingService:
     """Runs :class:`~dpt_mm.apis.DPTMattingInferencer` for the page.
 
@@ -166,6 +179,10 @@ class MattingService:
             image), as ``tools/infer.py --tile``. Defaults to 0.
         max_models (int): Inferencers kept in memory. Defaults to 2.
         max_upload_mb (float): Largest accepted upload. Defaults to 50.
+        max_megapixels (float): Largest accepted photo, read from its
+            header before decoding (a small file can hold a huge image).
+            Defaults to 40 (above a 4000x3000 phone photo, 12 MP, with
+            room; a whole-image pass needs about 10 GB at 12 MP).
     """
 
     def __init__(self,
@@ -173,7 +190,8 @@ class MattingService:
                  device: Optional[str] = None,
                  tile: int = 0,
                  max_models: int = 2,
-                 max_upload_mb: float = 50.) -> None:
+                 max_upload_mb: float = 50.,
+                 max_megapixels: float = 40.) -> None:
         if not choices:
             raise ValueError('no models to serve: give --model CONFIG CKPT '
                              'or --work-dir DIR')
@@ -182,6 +200,7 @@ class MattingService:
         self.tile = tile
         self.max_models = max_models
         self.max_upload = int(max_upload_mb * 2**20)
+        self.max_pixels = int(max_megapixels * 1e6)
         self._inferencers: 'OrderedDict[str, object]' = OrderedDict()
         self._lock = threading.Lock()
 
@@ -258,6 +277,11 @@ class MattingService:
             if len(data) > self.max_upload:
                 raise ValueError(f'{name}: the {what} file is larger than '
                                  f'{self.max_upload / 2**20:g} MB')
+            size = _header_size(data)
+            if size and size[0] * size[1] > self.max_pixels:
+                raise ValueError(
+                    f'{name}: the {what} is {size[0]}x{size[1]} px, more '
+                    f'than the page accepts ({self.max_pixels / 1e6:g} MP)')
         with tempfile.TemporaryDirectory(prefix='dpt_mm_serve_') as tmp:
             paths = {}
             for what, (name, data) in (('photo', photo), (guide_kind, guide)):

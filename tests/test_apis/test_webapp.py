@@ -236,6 +236,22 @@ def test_matting_fault_is_reported_without_server_paths(files, monkeypatch):
         service.matte('m0', photo, trimap, None, 10, 'blur')
 
 
+def test_photo_over_the_pixel_limit_is_refused_before_decoding(files):
+    """The limit is read from the header: a tiny PNG of a 2000x2000 blank
+    image is refused with its size, and nothing is matted."""
+    from dpt_mm.apis.webapp import MattingService, build_choices
+    service = MattingService(
+        build_choices([(CONFIG, files['ckpt'])]), 'cpu', max_megapixels=1)
+    big = cv2.imencode('.png', np.zeros((2000, 2000), np.uint8))[1].tobytes()
+    assert len(big) < 100_000  # the file is small, the image is not
+    service.inferencer = lambda key: pytest.fail('must not be matted')
+    trimap = ('trimap.png', open(files['trimap'], 'rb').read())
+    with pytest.raises(ValueError,
+                       match=r'^big\.png: the photo is 2000x2000 px, more '
+                       r'than the page accepts \(1 MP\)'):
+        service.matte('m0', ('big.png', big), trimap, None, 10, 'blur')
+
+
 def test_model_list_and_page(server, files):
     models = requests.get(f'{server}/api/models', timeout=10).json()
     assert [(m['checkpoint'], m['config']) for m in models] == [
