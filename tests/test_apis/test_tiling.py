@@ -106,7 +106,9 @@ def test_tiled_equals_whole_image_in_the_unknown_region():
     assert torch.allclose(one, whole, atol=1e-6)
 
 
-def test_inferencer_tiles_large_images(tmp_path):
+def tiny_inferencer():
+    """DPTMattingInferencer of the tiny MatteFormer (seed 0) with the
+    Composition-1k test pipeline."""
     from mmengine.config import Config
 
     from dpt_mm.apis import DPTMattingInferencer
@@ -120,7 +122,11 @@ def test_inferencer_tiles_large_images(tmp_path):
             model=tiny_model_cfg(),
             test_dataloader=dict(dataset=dict(pipeline=pipeline))))
     torch.manual_seed(0)
-    inferencer = DPTMattingInferencer(cfg, None, 'cpu')
+    return DPTMattingInferencer(cfg, None, 'cpu')
+
+
+def test_inferencer_tiles_large_images(tmp_path):
+    inferencer = tiny_inferencer()
     rng = np.random.default_rng(0)
     image = rng.integers(0, 255, (150, 230, 3), dtype=np.uint8)
     _, trimap = scene(150, 230)
@@ -139,20 +145,7 @@ def test_inferencer_tiles_large_images(tmp_path):
 
 
 def test_inferencer_bf16_close_to_float32():
-    from mmengine.config import Config
-
-    from dpt_mm.apis import DPTMattingInferencer
-    from test_released_checkpoints import tiny_model_cfg
-    pipeline = Config.fromfile(
-        osp.join(ROOT, 'configs', '_base_', 'datasets',
-                 'comp1k_mg.py')).to_dict()['test_pipeline']
-    cfg = Config(
-        dict(
-            default_scope='mmagic',
-            model=tiny_model_cfg(),
-            test_dataloader=dict(dataset=dict(pipeline=pipeline))))
-    torch.manual_seed(0)
-    inferencer = DPTMattingInferencer(cfg, None, 'cpu')
+    inferencer = tiny_inferencer()
     image = np.random.default_rng(1).integers(0, 255, (96, 128, 3),
                                               dtype=np.uint8)
     _, trimap = scene(96, 128)
