@@ -375,7 +375,7 @@ class DPTMattingInferencer(BaseMMagicInferencer):
                                                inputs['trimaps'][0], tile,
                                                tile_overlap)
                 else:
-                    alpha = self.model._forward_test(
+                    alpha = self.model.predict_alpha(
                         self.model.resize_inputs(batch['inputs']))
             preds = self.model.postprocess(alpha.float(),
                                            batch['data_samples'])

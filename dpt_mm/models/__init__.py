@@ -1,1 +1,1 @@
-from . import algorithms, backbones, editors, heads, losses  # noqa: F401
+from . import backbones, base_models, editors, heads, losses  # noqa: F401

@@ -23,7 +23,7 @@ import sys
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
 
-from dpt_mm.models.converters import (MODELS, SOURCES,  # noqa: E402
+from dpt_mm.models.converters import (MODEL_NAMES, SOURCES,  # noqa: E402
                                       run_conversion_cli)
 
 
@@ -35,7 +35,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('src', help='supervised ImageNet checkpoint')
     parser.add_argument('dst', help='output checkpoint path')
     parser.add_argument(
-        '--model', required=True, choices=MODELS)
+        '--model', required=True, choices=MODEL_NAMES)
     parser.add_argument(
         '--source',
         default='supervised',

@@ -22,7 +22,7 @@ SOURCES = {
     'mgmatting-official': 'official MG Matting layout (yucornetto/MGMatting)',
 }
 #: the dpt-mm model (converter table key) of each official layout
-MODELS = {
+LAYOUT_MODELS = {
     'matteformer-official': 'matteformer',
     'gca-official': 'gca',
     'mgmatting-official': 'mgmatting',
@@ -101,16 +101,16 @@ def convert_released(checkpoint: Mapping,
     layout = detect_layout(checkpoint)
     if layout == 'dpt-mm':
         return checkpoint_state_dict(checkpoint), layout
-    if layout not in MODELS:
+    if layout not in LAYOUT_MODELS:
         raise ReleasedCheckpointError(
             'unrecognised checkpoint layout (neither dpt-mm keys nor an '
             'official release)')
     from . import convert
-    return convert(checkpoint, MODELS[layout], 'official', None,
+    return convert(checkpoint, LAYOUT_MODELS[layout], 'official', None,
                    dropped), layout
 
 
 __all__ = [
-    'LAYOUTS', 'SOURCES', 'MODELS', 'ReleasedCheckpointError',
+    'LAYOUTS', 'SOURCES', 'LAYOUT_MODELS', 'ReleasedCheckpointError',
     'detect_layout', 'convert_released'
 ]

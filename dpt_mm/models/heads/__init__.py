@@ -1,13 +1,5 @@
-from .alpha_loss_head import ACTIVATIONS, AlphaLossHead
-from .matting_head import (MattingHead, ShortcutBlock, UpBasicBlock,
-                           init_spectral_norm_vectors)
-from .prm import (PRM_WIDTHS, PRM_WORK_SIZE, dilate_ellipse,
-                  progressive_refinement, refine_kernel_sizes,
-                  uncertain_region)
+# Copyright (c) dpt-mm contributors. All rights reserved.
+from .alpha_loss_head import AlphaLossHead
+from .matting_head import MattingHead, ShortcutBlock, UpBasicBlock
 
-__all__ = [
-    'ACTIVATIONS', 'AlphaLossHead', 'MattingHead', 'ShortcutBlock',
-    'UpBasicBlock', 'init_spectral_norm_vectors', 'PRM_WIDTHS',
-    'PRM_WORK_SIZE', 'dilate_ellipse', 'progressive_refinement', 'refine_kernel_sizes',
-    'uncertain_region'
-]
+__all__ = ['AlphaLossHead', 'MattingHead', 'ShortcutBlock', 'UpBasicBlock']
