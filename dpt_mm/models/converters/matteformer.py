@@ -164,6 +164,15 @@ def _convert_sn_key(key: str) -> str:
     return key
 
 
+def _drop_checked_index(sd: StateDict, key: str, dropped: Dropped) -> None:
+    """Check the relative-position index ``key`` against its table's size
+    and record it as dropped (the model derives it)."""
+    table = sd[key.replace('relative_position_index',
+                           'relative_position_bias_table')]
+    _check_index(key, sd[key], table)
+    drop(dropped, key, 'derived buffer (checked)')
+
+
 def convert_official(state_dict: dict,
                      part: Optional[str] = None,
                      dropped: Dropped = None) -> StateDict:
@@ -222,10 +231,7 @@ def convert_official(state_dict: dict,
         elif key.startswith('encoder.'):
             sub = key[len('encoder.'):]
             if sub.endswith('attn.relative_position_index'):
-                table = sd[key.replace('relative_position_index',
-                                       'relative_position_bias_table')]
-                _check_index(key, value, table)
-                drop(dropped, key, 'derived buffer (checked)')
+                _drop_checked_index(sd, key, dropped)
                 continue
             new = _convert_official_encoder_key(sub)
             if new is None:
@@ -247,10 +253,7 @@ def _extend_backbone(sd: StateDict, in_channels: int,
     for key, value in sd.items():
         m = _BLOCK_RE.match(key)
         if key.endswith('relative_position_index'):
-            table = sd[key.replace('relative_position_index',
-                                   'relative_position_bias_table')]
-            _check_index(key, value, table)
-            drop(dropped, key, 'derived buffer (checked)')
+            _drop_checked_index(sd, key, dropped)
             continue
         if key.endswith('attn_mask'):
             drop(dropped, key, 'derived buffer (shift mask)')

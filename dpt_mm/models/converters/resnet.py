@@ -8,7 +8,7 @@ raises ``KeyError``.
 """
 import re
 from collections import OrderedDict
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
 from torch import Tensor
@@ -392,6 +392,48 @@ _GCA_DECONV = re.compile(r'^backbone\.decoder\.(layer[1-4]\.0\.)?conv1\.conv'
                          r'\.weight_orig$')
 
 
+def _rename_all(state_dict: dict, rename: Callable[[str], Optional[str]],
+                what: str) -> StateDict:
+    """Every key of a checkpoint renamed by ``rename``; a key it does not
+    know (None) raises ``KeyError`` naming the ``what`` release."""
+    out: StateDict = OrderedDict()
+    for key, value in checkpoint_state_dict(state_dict).items():
+        new = rename(key)
+        if new is None:
+            raise KeyError(f'unrecognised official {what} key {key}')
+        out[new] = value
+    return out
+
+
+def _official_gca_key(key: str) -> Optional[str]:
+    """Official GCA-Matting key -> ours (None: unknown)."""
+    if key.startswith('encoder.'):
+        new = _gca_encoder_key(key[len('encoder.'):])
+        return new and 'backbone.encoder.' + new
+    if key.startswith('decoder.'):
+        sub = key[len('decoder.'):]
+        new = _gca_module_key(sub) if sub.startswith('gca.') else \
+            _res_dec_key(sub, bn_of_conv=True)
+        return new and 'backbone.decoder.' + new
+    return None
+
+
+def _official_mgmatting_key(key: str) -> Optional[str]:
+    """Official MG Matting key -> ours (None: unknown)."""
+    if key.startswith('encoder.shortcut.'):
+        return 'head.' + _sn(key[len('encoder.'):])
+    if key.startswith('encoder.'):
+        new = _official_resnet_d_key(key[len('encoder.'):])
+        return new and 'backbone.' + new
+    if key.startswith('decoder.'):
+        return 'head.' + _res_dec_key(key[len('decoder.'):], False)
+    if key.startswith('aspp.'):
+        sub = key[len('aspp.'):]
+        return next(('neck.' + n + sub[len(o):]
+                     for o, n in _ASPP.items() if sub.startswith(o)), None)
+    return None
+
+
 def convert_official_gca(state_dict: dict,
                          part: Optional[str] = None,
                          dropped: Optional[Dropped] = None) -> StateDict:
@@ -440,21 +482,7 @@ def convert_official_gca(state_dict: dict,
     Raises:
         KeyError: A key the table does not know.
     """
-    sd = checkpoint_state_dict(state_dict)
-    out: StateDict = OrderedDict()
-    for key, value in sd.items():
-        new = None
-        if key.startswith('encoder.'):
-            new = _gca_encoder_key(key[len('encoder.'):])
-            new = new and 'backbone.encoder.' + new
-        elif key.startswith('decoder.'):
-            sub = key[len('decoder.'):]
-            new = _gca_module_key(sub) if sub.startswith('gca.') else \
-                _res_dec_key(sub, bn_of_conv=True)
-            new = new and 'backbone.decoder.' + new
-        if new is None:
-            raise KeyError(f'unrecognised official GCA-Matting key {key}')
-        out[new] = value
+    out = _rename_all(state_dict, _official_gca_key, 'GCA-Matting')
     for key in [k for k in out if _GCA_DECONV.match(k)]:
         p = key[:-len('weight_orig')]
         out[p + 'weight_u'], out[p + 'weight_v'] = sn_vectors_for_dim1(
@@ -511,24 +539,7 @@ def convert_official_mgmatting(state_dict: dict,
     Raises:
         KeyError: A key the table does not know.
     """
-    sd = checkpoint_state_dict(state_dict)
-    out: StateDict = OrderedDict()
-    for key, value in sd.items():
-        new = None
-        if key.startswith('encoder.shortcut.'):
-            new = 'head.' + _sn(key[len('encoder.'):])
-        elif key.startswith('encoder.'):
-            new = _official_resnet_d_key(key[len('encoder.'):])
-            new = new and 'backbone.' + new
-        elif key.startswith('decoder.'):
-            new = 'head.' + _res_dec_key(key[len('decoder.'):], False)
-        elif key.startswith('aspp.'):
-            sub = key[len('aspp.'):]
-            new = next(('neck.' + n + sub[len(o):]
-                        for o, n in _ASPP.items() if sub.startswith(o)), None)
-        if new is None:
-            raise KeyError(f'unrecognised official MG Matting key {key}')
-        out[new] = value
+    out = _rename_all(state_dict, _official_mgmatting_key, 'MG Matting')
     positions = [0, 1, 2, MASK_CHANNEL]
     for prefix in ('backbone.conv1.conv.', 'head.shortcut.0.0.'):
         if out[prefix + 'weight_orig'].shape[1] == 4:
