@@ -1,8 +1,5 @@
-# MatteFormer from the block-level DPT encoder + decoder (Table 5):
-#   python tools/model_converters/dpt2finetune.py \
-#       work_dirs/dpt_swin-t_block-level_in1k/epoch_100.pth \
-#       checkpoints/dpt_swin-t_block-level_in1k_matteformer-encdec.pth \
-#       --model matteformer --part encoder+decoder
+# MatteFormer from the block-level DPT encoder + decoder (Table 5).
+# Checkpoint command: docs/finetune_configs.md.
 _base_ = './matteformer_swin-t-random_4xb10-200k_comp1k.py'
 
 experiment_name = 'matteformer_swin-t-dpt-block-encdec_4xb10-200k_comp1k'

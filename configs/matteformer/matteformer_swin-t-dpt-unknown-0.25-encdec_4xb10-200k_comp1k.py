@@ -1,9 +1,6 @@
 # MatteFormer from the DPT network pre-trained with unknown-cell ratio 0.25
-# (Figure 7):
-#   python tools/model_converters/dpt2finetune.py \
-#       work_dirs/dpt_swin-t_unknown-0.25_in1k/epoch_100.pth \
-#       checkpoints/dpt_swin-t_unknown-0.25_in1k_matteformer-encdec.pth \
-#       --model matteformer --part encoder+decoder
+# (Figure 7).
+# Checkpoint command: docs/finetune_configs.md.
 _base_ = './matteformer_swin-t-random_4xb10-200k_comp1k.py'
 
 experiment_name = ('matteformer_swin-t-dpt-unknown-0.25-encdec_'

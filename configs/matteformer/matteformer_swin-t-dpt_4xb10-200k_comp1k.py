@@ -1,8 +1,5 @@
-# MatteFormer from the DPT encoder only (Table 6):
-#   python tools/model_converters/dpt2finetune.py \
-#       work_dirs/dpt_swin-t_in1k/epoch_100.pth \
-#       checkpoints/dpt_swin-t_in1k_matteformer-encoder.pth \
-#       --model matteformer --part encoder
+# MatteFormer from the DPT encoder only (Table 6).
+# Checkpoint command: docs/finetune_configs.md.
 _base_ = './matteformer_swin-t-random_4xb10-200k_comp1k.py'
 
 experiment_name = 'matteformer_swin-t-dpt_4xb10-200k_comp1k'

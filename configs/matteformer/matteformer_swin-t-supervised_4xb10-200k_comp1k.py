@@ -1,7 +1,5 @@
-# MatteFormer from the supervised ImageNet-1k Swin-T (the official recipe):
-#   python tools/model_converters/supervised2finetune.py \
-#       pretrained/swin_tiny_patch4_window7_224.pth \
-#       checkpoints/swin-t_in1k_matteformer.pth --model matteformer
+# MatteFormer from the supervised ImageNet-1k Swin-T (the official recipe).
+# Checkpoint command: docs/finetune_configs.md.
 _base_ = './matteformer_swin-t-random_4xb10-200k_comp1k.py'
 
 experiment_name = 'matteformer_swin-t-supervised_4xb10-200k_comp1k'
