@@ -1,5 +1,12 @@
+from .past_swin import (MatteFormerEncoder, PASTBlock, PASTStage,
+                        PriorShiftWindowMSA, PriorWindowMSA)
+from .resgca_bottleneck_enc import ResGCABottleneckEncoder
 from .resnet import MattingResNet
 from .resnet_enc import MattingResNetEnc
 from .swin import MattingSwinTransformer
 
-__all__ = ['MattingResNet', 'MattingResNetEnc', 'MattingSwinTransformer']
+__all__ = [
+    'MatteFormerEncoder', 'MattingResNet', 'MattingResNetEnc',
+    'MattingSwinTransformer', 'PASTBlock', 'PASTStage', 'PriorShiftWindowMSA',
+    'PriorWindowMSA', 'ResGCABottleneckEncoder'
+]

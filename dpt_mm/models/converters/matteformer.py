@@ -12,7 +12,7 @@ from typing import Dict, List, Optional, Tuple
 import torch
 from torch import Tensor
 
-from dpt_mm.models.editors.matteformer.past_encoder import (
+from dpt_mm.models.backbones.past_swin import (
     NUM_PRIOR_TOKENS, prior_relative_position_index,
     window_relative_position_index)
 from dpt_mm.utils.io import checkpoint_state_dict

@@ -28,7 +28,7 @@ from dpt_mm.models.converters.matteformer import (convert_official,
 from dpt_mm.models.converters.released import (ReleasedCheckpointError,
                                                convert_released,
                                                detect_layout)
-from dpt_mm.models.editors.matteformer.past_encoder import \
+from dpt_mm.models.backbones.past_swin import \
     prior_relative_position_index
 from dpt_mm.registry import MODELS
 from dpt_mm.utils.io import read_checkpoint

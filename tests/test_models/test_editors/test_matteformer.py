@@ -22,8 +22,8 @@ from dpt_mm.models.converters.matteformer import (convert_dpt,
                                                   convert_supervised,
                                                   slice_to_unfold_order,
                                                   unfold_to_slice_order)
-from dpt_mm.models.editors.matteformer import MatteFormerEncoder, PASTBlock
-from dpt_mm.models.editors.matteformer.past_encoder import (
+from dpt_mm.models.backbones import MatteFormerEncoder, PASTBlock
+from dpt_mm.models.backbones.past_swin import (
     prior_relative_position_index, window_relative_position_index)
 from dpt_mm.registry import MODELS
 

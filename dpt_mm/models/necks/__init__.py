@@ -1,0 +1,3 @@
+from .aspp import MGMattingASPP
+
+__all__ = ['MGMattingASPP']
