@@ -7,7 +7,8 @@
 # (the backbone.encoder.* keys as they are). The decoder is randomly
 # initialised; the recipe is mmagic's, unchanged.
 _base_ = 'mmagic::gca/gca_r34_4xb10-200k_comp1k.py'
-custom_imports = dict(imports=['dpt_mm'], allow_failed_imports=False)
+custom_imports = dict(
+    imports=['dpt_mm', 'dpt_mm.engine.safe_io'], allow_failed_imports=False)
 # save-then-rotate checkpoints and exact resume (dpt_mm/engine), as in
 # configs/_base_/default_runtime.py
 default_hooks = dict(

@@ -2,7 +2,8 @@
 # mmagic's recipe unchanged except the encoder initialisation (an extra:
 # the paper's Table 3 random row is MatteFormer's).
 _base_ = 'mmagic::gca/gca_r34_4xb10-200k_comp1k.py'
-custom_imports = dict(imports=['dpt_mm'], allow_failed_imports=False)
+custom_imports = dict(
+    imports=['dpt_mm', 'dpt_mm.engine.safe_io'], allow_failed_imports=False)
 # save-then-rotate checkpoints and exact resume (dpt_mm/engine), as in
 # configs/_base_/default_runtime.py
 default_hooks = dict(

@@ -253,8 +253,9 @@ def read_checkpoint(path: str, map_location='cpu') -> dict:
     """Load a checkpoint file, with a clear error if it is none.
 
     Loading is ``torch.load(..., weights_only=True)`` with dpt-mm's
-    allow-list (:func:`dpt_mm.utils.register_safe_globals`), as MMEngine's
-    runner loads checkpoints once ``dpt_mm`` is imported.
+    allow-list (:func:`dpt_mm.utils.safe_load.safe_globals`) for this load
+    only; MMEngine's runner loads checkpoints this way once a config opts
+    in with :mod:`dpt_mm.engine.safe_io`.
 
     Args:
         path (str): Checkpoint file.
@@ -274,11 +275,11 @@ def read_checkpoint(path: str, map_location='cpu') -> dict:
         raise CheckpointNotFoundError(f'{path}: checkpoint not found')
     import torch  # here: the atomic writers serve torch-free tools too
 
-    from .safe_load import register_safe_globals
-    register_safe_globals()
+    from .safe_load import safe_globals
     try:
-        checkpoint = torch.load(
-            path, map_location=map_location, weights_only=True)
+        with torch.serialization.safe_globals(safe_globals()):
+            checkpoint = torch.load(
+                path, map_location=map_location, weights_only=True)
     except Exception as err:  # noqa: BLE001 - re-raised with the file name
         reason = checkpoint_load_error(path, err)
         raise CheckpointError(
