@@ -1,6 +1,8 @@
-"""The DPT paper's tables: every row maps to configs that build and train,
-the docs show the same tables, and tools/paper_table.py prints measured
-metrics (fake metric files here) beside the paper's numbers."""
+"""The DPT paper's tables (the configs' metafile.yml files laid out by
+docs/paper_tables.yml, read by tools/paper_table.py): every row maps to
+configs that build and train, the docs show the same tables, and the tool
+prints measured metrics (fake metric files here) beside the paper's
+numbers."""
 import copy
 import functools
 import importlib.util
@@ -15,7 +17,6 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 import dpt_mm  # noqa: F401
-from dpt_mm.evaluation import paper_tables as pt
 from dpt_mm.models.converters import convert_dpt
 from dpt_mm.registry import MODELS
 
@@ -33,6 +34,9 @@ def _tool():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+pt = _tool()  # the tables, as the tool reads them
 
 
 def _cfg(rel):
