@@ -69,7 +69,7 @@ _io = import_light('utils.io')
 atomic_write_text = _io.atomic_write_text
 writable_path_error = _io.writable_path_error
 
-IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
+IMAGE_EXTS = _io.IMG_EXTENSIONS
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:

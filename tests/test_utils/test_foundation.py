@@ -304,7 +304,8 @@ def test_slurm_train_uses_the_project_venv(tmp_path):
     import stat
     root = tmp_path / 'repo'
     (root / 'tools').mkdir(parents=True)
-    shutil.copy(osp.join(ROOT, 'tools', 'slurm_train.sh'), root / 'tools')
+    for script in ('slurm_train.sh', 'find_python.sh'):
+        shutil.copy(osp.join(ROOT, 'tools', script), root / 'tools')
     venv_python = root / '.venv' / 'bin' / 'python'
     venv_python.parent.mkdir(parents=True)
     venv_python.write_text('#!/bin/sh\nexit 0\n')

@@ -45,21 +45,8 @@ _spec = importlib.util.spec_from_file_location(
 _io = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_io)
 atomic_write_bytes = _io.atomic_write_bytes
-
-
-def imwrite_atomic(path: str, img: np.ndarray,
-                   params: Sequence[int] = ()) -> None:
-    """Encode ``img`` by the suffix of ``path`` and write it atomically.
-
-    Args:
-        path (str): Destination; the suffix picks the codec.
-        img (np.ndarray): uint8 image (HxW or HxWx3 BGR).
-        params (Sequence[int]): OpenCV encoder parameters.
-    """
-    ok, buf = cv2.imencode(osp.splitext(path)[1], img, list(params))
-    if not ok:
-        raise IOError(f'{path}: OpenCV could not encode the image')
-    atomic_write_bytes(path, buf.tobytes())
+atomic_imwrite = _io.atomic_imwrite
+IMG_EXTENSIONS = _io.IMG_EXTENSIONS
 
 
 def dump_json_atomic(obj, path: str) -> None:
@@ -320,8 +307,8 @@ def build_test_list(data_root: str,
                         osp.join(data_root, alpha_path), cv2.IMREAD_GRAYSCALE)
                 bg = read_image(osp.join(voc_dir, bg_name))
                 merged, bg_crop = dim_composite(fg, bg, alpha)
-                imwrite_atomic(osp.join(data_root, bg_path), bg_crop)
-                imwrite_atomic(osp.join(data_root, merged_path), merged)
+                atomic_imwrite(bg_crop, osp.join(data_root, bg_path))
+                atomic_imwrite(merged, osp.join(data_root, merged_path))
             entries.append(
                 dict(
                     alpha_path=alpha_path,

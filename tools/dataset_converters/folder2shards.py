@@ -18,7 +18,6 @@ import sys
 from typing import List, Optional, Sequence
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
 
 
 def _load(name: str, relpath: str):
@@ -36,6 +35,7 @@ def _load(name: str, relpath: str):
 
 _io = _load('_dpt_mm_io', 'dpt_mm/utils/io.py')
 _shards = _load('_dpt_mm_shards', 'dpt_mm/datasets/shards.py')
+IMG_EXTENSIONS = _io.IMG_EXTENSIONS
 
 
 class InputError(Exception):
