@@ -7,7 +7,6 @@ problem becomes a :class:`MattingInputError` whose message starts with the
 offending file. Results are written with
 :func:`dpt_mm.utils.io.atomic_imwrite`.
 """
-import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 

@@ -8,7 +8,7 @@ with its DCT scaling, which is several times faster. :class:`LoadImageReduced`
 adds exactly that and keeps everything else of mmagic's loader.
 """
 import os.path as osp
-from typing import Optional, Tuple
+from typing import Optional
 
 import cv2
 import mmcv
