@@ -1,8 +1,8 @@
 """Unlabeled image dataset for DPT pre-training (e.g. ImageNet-1k train).
 
 What is DPT's own: every image paired with a random background, corrupt
-files skipped with a shared count, and a folder-scan cache (3x faster than
-a scan at ImageNet scale: tools/benchmarks/dataset_index.py).
+files skipped with a shared count, and a folder-scan cache
+(tools/benchmarks/dataset_index.py measures it against a scan).
 """
 import hashlib
 import json

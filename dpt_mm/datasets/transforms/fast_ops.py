@@ -1,13 +1,11 @@
 """Fast colour and packing helpers of the DPT pre-training pipeline.
 
-Both exist for speed (see ``tools/benchmarks/pretext_pipeline.py``): on a
-224x224 sample mmpretrain's ``ColorJitter(hue=...)`` (through mmcv's
-``KeyMapper``) costs about 0.65 ms per image because of its HSV round trip
-and copies, and mmagic's ``PackInputs`` spends about 0.3 ms per 3-channel
-image in a strided torch copy (``permute(2, 0, 1).contiguous()``); together
-that is more than the two JPEG decodes of a sample. :class:`PackMattingInputs`
-also folds mmagic's ``FormatTrimap(to_onehot=True)`` (0.1-0.2 ms per
-sample in numpy boolean indexing) into the packing.
+Both replace slower equivalents for speed (measured by
+``tools/benchmarks/pretext_pipeline.py``): a hue rotation without the HSV
+round trip of mmpretrain's ``ColorJitter(hue=...)``, and mmagic's
+``PackInputs`` without its strided torch copy, with mmagic's
+``FormatTrimap(to_onehot=True)`` folded into the packing
+(:class:`PackMattingInputs`).
 """
 import math
 from typing import Dict, Optional, Sequence, Union
@@ -69,7 +67,7 @@ class RandomHue(BaseTransform):
 
     ``mode='matrix'`` (default) applies the luminance-preserving linear hue
     rotation around the grey axis (SVG ``hueRotate``) in one
-    ``cv2.transform`` pass, ~10x faster than an HSV round trip;
+    ``cv2.transform`` pass, without an HSV round trip;
     ``mode='hsv'`` shifts the H channel of OpenCV's full-range HSV exactly
     like mmcv's ``adjust_hue`` (the hue jitter of GCA / MatteFormer).
     Values are rounded and saturated to uint8.
@@ -158,8 +156,7 @@ class FastImageToTensor(BaseTransform):
     Put it just before mmagic's ``PackInputs``, which passes tensors through
     unchanged: it gives the same tensors as PackInputs' own conversion but
     de-interleaves the channels with OpenCV's vectorised ``split`` straight
-    into the output (about 0.01 ms instead of 0.2-0.3 ms per 224x224x3
-    uint8 image). ``HxW`` arrays become ``1xHxW``. Missing keys are skipped.
+    into the output. ``HxW`` arrays become ``1xHxW``. Missing keys are skipped.
 
     Args:
         keys (Sequence[str]): Keys of the images to convert.
@@ -241,8 +238,8 @@ class PackMattingInputs(PackInputs):
 
     Gives exactly what ``FormatTrimap(to_onehot=...)`` followed by mmagic's
     ``PackInputs`` gives (``inputs`` and a ``DataSample`` with ``trimap``,
-    ``gt_alpha``, ``gt_fg``, ``gt_bg``, ``gt_merged``, ...), in one step and
-    several times faster: images become ``CxHxW`` tensors through
+    ``gt_alpha``, ``gt_fg``, ``gt_bg``, ``gt_merged``, ...), in one step:
+    images become ``CxHxW`` tensors through
     :meth:`FastImageToTensor.to_chw`, and a 0 / 128 / 255 trimap becomes
     the one-hot ``3xHxW`` tensor directly (:func:`onehot_trimap_tensor`).
     With ``onehot_trimap=False`` the trimap is coded 0 / 1 / 2 like

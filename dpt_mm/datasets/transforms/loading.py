@@ -4,7 +4,7 @@ mmagic's ``LoadImageFromFile`` always decodes JPEGs at full resolution
 (``mmcv.imfrombytes`` has no reduced-scale flag). The pretext samples are
 only 224x224, so when an image is at least twice (four, eight times) as
 large as needed, libjpeg can decode it directly at 1/2 (1/4, 1/8) scale
-with its DCT scaling, which is several times faster. :class:`LoadImageReduced`
+with its DCT scaling, which is faster. :class:`LoadImageReduced`
 adds exactly that and keeps everything else of mmagic's loader.
 """
 import os.path as osp
