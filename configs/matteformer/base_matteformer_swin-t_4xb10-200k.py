@@ -10,8 +10,8 @@
 # (2, 1, 1) / 5.
 # Warm-up: 5k iterations as stated for DPT's fine-tuning (the official toml
 # uses 10k); the PRM warm-up follows the lr warm-up as in the official
-# trainer. The official adaptive gradient clipping has no MMEngine
-# equivalent and is not used.
+# trainer. The official adaptive gradient clipping is not used here; it is
+# optim_wrapper type='AdaptiveGradClipOptimWrapper' (dpt_mm/engine).
 _base_ = [
     '../_base_/default_runtime.py',
     '../_base_/schedules/matting_adam_4xb10-200k.py'

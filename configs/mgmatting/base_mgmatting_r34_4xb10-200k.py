@@ -7,8 +7,8 @@
 # linear warm-up then cosine, PRM widths 30 / 15, losses L1 + composition +
 # Laplacian with weights 1 : 1 : 1 on the official scale (composition on
 # ImageNet-normalised images, see loss_comp below) and output weights
-# (2, 1, 1) / 5. (MG Matting's adaptive gradient clipping has no MMEngine
-# equivalent and is not used.)
+# (2, 1, 1) / 5. MG Matting's adaptive gradient clipping is not used here;
+# it is optim_wrapper type='AdaptiveGradClipOptimWrapper' (dpt_mm/engine).
 _base_ = [
     '../_base_/default_runtime.py',
     '../_base_/schedules/matting_adam_4xb10-200k.py'
