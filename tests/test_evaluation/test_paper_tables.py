@@ -122,9 +122,46 @@ def test_docs_show_the_generated_tables_and_no_na():
     shipped = {
         f'{d}/{f}'
         for d in ('gca', 'matteformer', 'mgmatting')
-        for f in os.listdir(osp.join(CONFIGS, d)) if not f.startswith('base_')
+        for f in os.listdir(osp.join(CONFIGS, d))
+        if f.endswith('.py') and not f.startswith('base_')
     }
     assert shipped == set(pt.row_configs()) | set(pt.EXTRAS)
+
+
+def test_metafiles_follow_the_model_index_format():
+    """Every config folder's metafile.yml lists each of its configs once,
+    as OpenMMLab's model index does (Collections / Models with Name, In
+    Collection, Config, Metadata, Results, Weights)."""
+    import glob
+
+    import yaml
+    metafiles = sorted(glob.glob(osp.join(CONFIGS, '**', 'metafile.yml'),
+                                 recursive=True))
+    assert {osp.relpath(osp.dirname(m), CONFIGS) for m in metafiles} == {
+        '.', 'dpt_ablations', 'gca', 'matteformer', 'mgmatting'}
+    for path in metafiles:
+        with open(path) as f:
+            meta = yaml.safe_load(f)
+        folder = osp.dirname(path)
+        collections = {c['Name'] for c in meta['Collections']}
+        for c in meta['Collections']:
+            assert osp.isfile(osp.join(ROOT, c['README'])), c['README']
+        listed = []
+        for model in meta['Models']:
+            assert set(model) == {'Name', 'In Collection', 'Config',
+                                  'Metadata', 'Results', 'Weights'}, model
+            assert model['In Collection'] in collections
+            assert osp.dirname(osp.join(ROOT, model['Config'])) == folder
+            assert model['Name'] == osp.splitext(
+                osp.basename(model['Config']))[0]
+            for result in model['Results'] or []:
+                assert set(result['Metrics']) <= set(pt.METRICS), result
+            listed.append(osp.basename(model['Config']))
+        shipped = sorted(
+            f for f in os.listdir(folder) if f.endswith('.py')
+            and not f.startswith('base_')
+            and f != 'dpt_swin-t_8xb64-coslr-100e_in1k.py')
+        assert sorted(listed) == shipped, path
 
 
 # ------------------------------------------------------------- the tool
