@@ -354,8 +354,13 @@ def read_checkpoint(path: str, map_location='cpu') -> dict:
     import torch  # here: the atomic writers serve torch-free tools too
 
     from .safe_load import safe_globals
+
+    # torch's context manager removes its globals on exit: allow-list only
+    # those that are not allow-listed process-wide already
+    registered = set(torch.serialization.get_safe_globals())
+    missing = [g for g in safe_globals() if g not in registered]
     try:
-        with torch.serialization.safe_globals(safe_globals()):
+        with torch.serialization.safe_globals(missing):
             checkpoint = torch.load(
                 path, map_location=map_location, weights_only=True)
     except Exception as err:  # noqa: BLE001 - re-raised with the file name

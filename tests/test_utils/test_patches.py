@@ -213,3 +213,20 @@ def test_switched_off_patches_are_not_checked(monkeypatch):
                            ('1', False), ('yes', False)]:
         monkeypatch.setenv('DPT_MM_NO_PATCHES', value)
         assert patches.patches_enabled() is enabled, value
+
+
+def test_read_checkpoint_keeps_the_process_wide_allow_list(tmp_path):
+    """``read_checkpoint`` allow-lists runner-checkpoint types for its own
+    load only, and leaves what the opt-in registered process-wide in place
+    (torch's ``safe_globals`` context removes its globals on exit)."""
+    import numpy as np
+    import torch
+
+    import dpt_mm.engine.safe_io  # noqa: F401
+    from dpt_mm.utils.io import read_checkpoint
+    before = list(torch.serialization.get_safe_globals())
+    path = str(tmp_path / 'ckpt.pth')
+    torch.save({'meta': {'seed': np.int64(3), 'a': np.ones(2)}}, path)
+    for _ in range(2):
+        assert read_checkpoint(path)['meta']['seed'] == 3
+        assert torch.serialization.get_safe_globals() == before
