@@ -12,11 +12,11 @@ Usage::
         --voc-dir data/VOCdevkit/VOC2012/JPEGImages
 """
 import argparse
-import importlib.util
 import json
 import math
 import os
 import os.path as osp
+import sys
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
@@ -37,13 +37,12 @@ class DatasetLayoutError(RuntimeError):
     """The dataset on disk does not match the expected layout."""
 
 
-# the package's atomic writer, loaded by file: ``import dpt_mm`` would pull in
-# torch and mmagic, which the data tools do not need
-_spec = importlib.util.spec_from_file_location(
-    '_dpt_mm_io', osp.join(osp.dirname(osp.abspath(__file__)), '..', '..',
-                           'dpt_mm', 'utils', 'io.py'))
-_io = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_io)
+# the package's atomic writer without ``import dpt_mm`` (torch and mmagic,
+# which the data tools do not need)
+sys.path.append(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from light_import import import_light  # noqa: E402
+
+_io = import_light('utils.io')
 atomic_write_bytes = _io.atomic_write_bytes
 atomic_imwrite = _io.atomic_imwrite
 IMG_EXTENSIONS = _io.IMG_EXTENSIONS
