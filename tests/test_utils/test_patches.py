@@ -195,6 +195,26 @@ def test_missing_private_api_fails_loudly(monkeypatch):
         patches.check_and_apply()
 
 
+@pytest.mark.parametrize('index', range(7))
+def test_every_private_use_is_checked(monkeypatch, index):
+    """Each entry of the one list of private uses fails the check, naming
+    the attribute, when the library lacks it."""
+    import importlib
+
+    from dpt_mm.utils import patches
+    assert len(patches.PRIVATE_USES) == 7
+    module, cls, name, _, _ = patches.PRIVATE_USES[index]
+    owner = importlib.import_module(module)
+    if cls is not None:
+        owner = getattr(owner, cls)
+    # remove it wherever it is defined (a class or one of its bases)
+    for holder in getattr(owner, '__mro__', (owner, )):
+        if name in vars(holder):
+            monkeypatch.delattr(holder, name)
+    with pytest.raises(patches.PatchCheckError, match=name):
+        patches.check_private_uses()
+
+
 def test_switched_off_patches_are_not_checked(monkeypatch):
     """With DPT_MM_NO_PATCHES=1 a changed patched signature is no error
     (nothing is patched), and the switch's values parse as documented."""
