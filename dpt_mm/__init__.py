@@ -1,18 +1,15 @@
 """dpt-mm: Disentangled Pre-training for Image Matting, an mmagic plugin.
 
-Importing ``dpt_mm`` (directly or through ``custom_imports``) registers all
-its datasets, transforms, models, metrics and hooks in mmagic's registries,
-makes MMEngine checkpoints load under torch's ``weights_only`` default (a
-refused or missing checkpoint raises a one-line ``CheckpointError``) and
-applies the library patches of :mod:`dpt_mm.utils.patches`.
+Importing ``dpt_mm`` (directly or through ``custom_imports``) registers its
+datasets, transforms, models, metrics and hooks in mmagic's registries and
+checks the private library APIs it uses (:mod:`dpt_mm.utils.patches`); it
+changes no library object. The checkpoint guarantees are opted into with
+:mod:`dpt_mm.engine.safe_io`.
 """
-from .utils.patches import check_and_apply
-from .utils.safe_load import register_checkpoint_loader, register_safe_globals
+from .utils.patches import check_private_uses
 from .version import __version__
 
-check_and_apply()  # library patches (DPT_MM_NO_PATCHES=1: none)
-register_safe_globals()
-register_checkpoint_loader()
+check_private_uses()
 
 from . import apis, datasets, engine, evaluation, models  # noqa: E402,F401
 

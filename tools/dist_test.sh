@@ -10,14 +10,8 @@ NNODES=${NNODES:-1}
 NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-# interpreter: $PYTHON, else the project's .venv, else python on PATH
-if [ -z "${PYTHON:-}" ]; then
-  PYTHON=python
-  if [ -z "${VIRTUAL_ENV:-}" ] && [ -x "$ROOT/.venv/bin/python" ]; then
-    PYTHON="$ROOT/.venv/bin/python"
-  fi
-fi
+# sets ROOT and PYTHON
+source "$(dirname "$0")/find_python.sh"
 
 PYTHONPATH="$ROOT:${PYTHONPATH:-}" \
 "$PYTHON" -m torch.distributed.run \

@@ -12,53 +12,18 @@ Example::
         --trimap data/comp1k/Test_set/trimaps --json work_dirs/metrics.json
 """
 import argparse
-import importlib
-import importlib.util
 import json
 import multiprocessing as mp
 import os
 import os.path as osp
 import sys
-from types import ModuleType
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
 
-
-def import_light(module: str) -> ModuleType:
-    """Import a torch-free module of ``dpt_mm`` without ``dpt_mm/__init__``.
-
-    ``import dpt_mm`` registers every dpt-mm type in mmagic's registries,
-    which imports torch, mmengine and mmagic (about 10 s). This tool only
-    needs the numpy metrics and the atomic writer, whose files import numpy
-    and OpenCV alone, so they are loaded from their files under a private
-    name (Python's import system has no way to import a sub-module without
-    its package's ``__init__``). When ``dpt_mm`` is already imported, its
-    own module is returned.
-
-    Args:
-        module (str): Dotted path inside ``dpt_mm``, e.g. ``'utils.io'``.
-
-    Returns:
-        ModuleType: The module.
-    """
-    if 'dpt_mm' in sys.modules:
-        return importlib.import_module(f'dpt_mm.{module}')
-    name = f'_dpt_mm_light.{module}'
-    if name in sys.modules:
-        return sys.modules[name]
-    package = importlib.util.find_spec('dpt_mm')  # does not run __init__
-    if package is None or not package.submodule_search_locations:
-        raise ImportError('dpt_mm is not installed and not on PYTHONPATH')
-    path = osp.join(package.submodule_search_locations[0],
-                    *module.split('.')) + '.py'
-    spec = importlib.util.spec_from_file_location(name, path)
-    loaded = importlib.util.module_from_spec(spec)
-    sys.modules[name] = loaded
-    spec.loader.exec_module(loaded)
-    return loaded
-
+sys.path.append(osp.dirname(osp.abspath(__file__)))
+from light_import import import_light  # noqa: E402
 
 _metrics = import_light('evaluation.functional.dim_matting')
 METRIC_KEYS = _metrics.METRIC_KEYS
@@ -69,7 +34,7 @@ _io = import_light('utils.io')
 atomic_write_text = _io.atomic_write_text
 writable_path_error = _io.writable_path_error
 
-IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
+IMAGE_EXTS = _io.IMG_EXTENSIONS
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:

@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Slurm launcher: tools/slurm_train.sh PARTITION JOB_NAME CONFIG WORK_DIR [args]
 # GPUS (default 8), GPUS_PER_NODE (8), CPUS_PER_TASK (5), SRUN_ARGS, PYTHON
-# (default: the project's .venv/bin/python unless a virtualenv is active,
-# else python on PATH, as in tools/dist_train.sh).
+# (default: see tools/find_python.sh).
 set -x
 PARTITION=$1
 JOB_NAME=$2
@@ -12,14 +11,8 @@ GPUS=${GPUS:-8}
 GPUS_PER_NODE=${GPUS_PER_NODE:-8}
 CPUS_PER_TASK=${CPUS_PER_TASK:-5}
 SRUN_ARGS=${SRUN_ARGS:-""}
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-# interpreter: $PYTHON, else the project's .venv, else python on PATH
-if [ -z "${PYTHON:-}" ]; then
-  PYTHON=python
-  if [ -z "${VIRTUAL_ENV:-}" ] && [ -x "$ROOT/.venv/bin/python" ]; then
-    PYTHON="$ROOT/.venv/bin/python"
-  fi
-fi
+# sets ROOT and PYTHON
+source "$(dirname "$0")/find_python.sh"
 PYTHONPATH="$ROOT:${PYTHONPATH:-}" \
 srun -p "${PARTITION}" \
     --job-name="${JOB_NAME}" \

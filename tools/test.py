@@ -23,7 +23,6 @@ the metrics of a partly random model).
 import argparse
 import math
 import os
-import os.path as osp
 import sys
 from typing import Dict, List, Optional
 
@@ -33,7 +32,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 from dpt_mm.models.converters.checkpoint import load_strict
-from dpt_mm.utils.dist import (add_runner_arguments,
+from dpt_mm.utils.dist import (add_runner_arguments, build_run_config,
                                prepare_cpu_distributed)
 from dpt_mm.utils.io import (CheckpointError, checkpoint_state_dict,
                              read_checkpoint)
@@ -111,28 +110,14 @@ def build_config(args: argparse.Namespace) -> Config:
     ``load_from`` is left empty: the checkpoint is loaded by
     :func:`load_weights` once it has been checked.
     """
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
-    cfg.load_from = None
-    cfg.resume = False
-    hooks = list(cfg.get('custom_hooks', []))
+    hooks = []
     if args.save_alpha:
         hooks.append(dict(type='SaveAlphaHook', out_dir=args.save_alpha))
     if args.out_metrics:
         hooks.append(dict(type='DumpMetricsHook', out_file=args.out_metrics))
-    if args.progress != 'off':
-        hooks.append(
-            dict(
-                type='TerminalProgressHook',
-                enabled=None if args.progress == 'auto' else True))
-    cfg.custom_hooks = hooks
+    cfg = build_run_config(args, hooks)
+    cfg.load_from = None
+    cfg.resume = False
     return cfg
 
 

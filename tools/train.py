@@ -23,7 +23,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from dpt_mm.datasets.unlabeled_dataset import DataRootError  # noqa: E402
 from dpt_mm.utils.dist import (add_runner_arguments,  # noqa: E402
-                               prepare_cpu_distributed)
+                               build_run_config, prepare_cpu_distributed)
 from dpt_mm.utils.io import CheckpointError  # noqa: E402
 
 #: errors in the user's input, reported in one line (exit status 2)
@@ -71,15 +71,7 @@ def enable_amp(cfg: Config) -> None:
 
 def build_config(args: argparse.Namespace) -> Config:
     """Load the config and apply the command-line overrides."""
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    cfg = build_run_config(args)
     if args.amp:
         enable_amp(cfg)
     if args.auto_scale_lr:
@@ -92,12 +84,6 @@ def build_config(args: argparse.Namespace) -> Config:
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
-    if args.progress != 'off':
-        cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
-            dict(
-                type='TerminalProgressHook',
-                enabled=None if args.progress == 'auto' else True)
-        ]
     return cfg
 
 

@@ -1,6 +1,8 @@
-# Runtime shared by every dpt-mm config: mmagic scope + the dpt_mm plugin.
+# Runtime shared by every dpt-mm config: mmagic scope, the dpt_mm plugin and
+# its checkpoint guarantees (dpt_mm/engine/safe_io.py).
 default_scope = 'mmagic'
-custom_imports = dict(imports=['dpt_mm'], allow_failed_imports=False)
+custom_imports = dict(
+    imports=['dpt_mm', 'dpt_mm.engine.safe_io'], allow_failed_imports=False)
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),

@@ -2,7 +2,8 @@
 # (same state dict and alpha) on dpt-mm's Mattor. The row configs set the
 # initialisation.
 _base_ = 'mmagic::gca/gca_r34_4xb10-200k_comp1k.py'
-custom_imports = dict(imports=['dpt_mm'], allow_failed_imports=False)
+custom_imports = dict(
+    imports=['dpt_mm', 'dpt_mm.engine.safe_io'], allow_failed_imports=False)
 default_hooks = dict(
     checkpoint=dict(type='SafeCheckpointHook'),
     random_state=dict(type='RandomStateHook'))

@@ -7,8 +7,8 @@ pay. Configs never refer to inferencers, so nothing needs it registered
 earlier; importing ``dpt_mm.apis.matting_inferencer`` registers it in
 ``INFERENCERS``.
 """
-from .image_io import (IMG_EXTENSIONS, MattingInputError, atomic_write_image,
-                       collect_pairs, output_paths, read_gray_map, read_image)
+from .image_io import (IMG_EXTENSIONS, MattingInputError, collect_pairs,
+                       output_paths, read_gray_map, read_image)
 from .matting_ops import (blur_fusion_foreground, check_size, check_trimap,
                           composite, estimate_foreground, fit_background,
                           make_cutout, trimap_from_mask)
@@ -26,7 +26,7 @@ def __getattr__(name: str):
 
 __all__ = [
     'DPTMattingInferencer', 'IMG_EXTENSIONS', 'MattingInputError',
-    'atomic_write_image', 'blur_fusion_foreground', 'check_size',
+    'blur_fusion_foreground', 'check_size',
     'check_trimap', 'collect_pairs', 'composite', 'estimate_foreground',
     'fit_background', 'make_cutout', 'matting_kinds', 'output_paths',
     'read_gray_map', 'read_image', 'trimap_from_mask'

@@ -4,19 +4,18 @@ mmcv's ``imread`` silently converts whatever it gets (it drops an alpha
 channel, returns ``None`` or raises a generic error for an unreadable file),
 which is right for training data but not for a user's photos: here every
 problem becomes a :class:`MattingInputError` whose message starts with the
-offending file. Writing goes through a temporary file in the target folder
-and ``os.replace`` so that an output file is either complete or absent.
+offending file. Results are written with
+:func:`dpt_mm.utils.io.atomic_imwrite`.
 """
-import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
+from mmengine.utils import scandir
 
-from dpt_mm.utils.io import atomic_imwrite
+from dpt_mm.utils.io import IMG_EXTENSIONS
 
-IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 
 
 class MattingInputError(ValueError):
@@ -113,28 +112,13 @@ def read_gray_map(path: str, what: str = 'trimap') -> np.ndarray:
     return _decode(path, buf, cv2.IMREAD_GRAYSCALE)
 
 
-def atomic_write_image(path: str, img: np.ndarray) -> None:
-    """Write an image so that ``path`` is either complete or untouched.
-
-    Args:
-        path (str): Output file; its folder is created if needed.
-        img (np.ndarray): Image in OpenCV layout (HxW, HxWx3 BGR or HxWx4
-            BGRA), uint8.
-
-    Raises:
-        ValueError: When OpenCV cannot encode the image in that format.
-    """
-    atomic_imwrite(img, path)
-
-
 def _list_images(folder: str) -> Dict[str, str]:
     """Map file stem -> path for the images directly inside ``folder``."""
     found: Dict[str, str] = {}
-    for name in sorted(os.listdir(folder)):
-        stem, ext = osp.splitext(name)
+    for name in sorted(
+            scandir(folder, IMG_EXTENSIONS, case_sensitive=False)):
+        stem = osp.splitext(name)[0]
         path = osp.join(folder, name)
-        if ext.lower() not in IMG_EXTENSIONS or not osp.isfile(path):
-            continue
         if stem in found:
             raise MattingInputError(
                 f'{path}: two files in {folder} share the name {stem!r} '

@@ -22,8 +22,9 @@ from mmagic.registry import MODELS
 from mmagic.structures import DataSample
 from mmagic.utils import ConfigType
 from dpt_mm.registry import INFERENCERS
-from dpt_mm.utils.io import checkpoint_state_dict, read_checkpoint
-from .image_io import (MattingInputError, atomic_write_image, output_paths,
+from dpt_mm.utils.io import (atomic_imwrite, checkpoint_state_dict,
+                             read_checkpoint)
+from .image_io import (MattingInputError, output_paths,
                        read_gray_map, read_image, result_name)
 from .matting_ops import (check_size, check_trimap, composite,
                           estimate_foreground, make_cutout, trimap_from_mask)
@@ -445,7 +446,7 @@ class DPTMattingInferencer(BaseMMagicInferencer):
                                             pred.metainfo['result_name'],
                                             kinds)
                 for kind, path in out['paths'].items():
-                    atomic_write_image(path, out[kind])
+                    atomic_imwrite(out[kind], path)
             outputs.append(out)
         return outputs
 

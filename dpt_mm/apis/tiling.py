@@ -10,16 +10,15 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from dpt_mm.evaluation.functional import mask_bbox
+
 Window = Tuple[int, int, int, int]  # y0, y1, x0, x1
 
 
 def unknown_bbox(trimap: np.ndarray) -> Optional[Window]:
     """Bounding box ``(y0, y1, x0, x1)`` (end exclusive) of the pixels that
     are neither 0 nor 255, or None when there are none."""
-    ys, xs = np.nonzero((trimap != 0) & (trimap != 255))
-    if ys.size == 0:
-        return None
-    return int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1
+    return mask_bbox((trimap != 0) & (trimap != 255))
 
 
 def spans(start: int, end: int, tile: int, overlap: int) -> List[Tuple[int,

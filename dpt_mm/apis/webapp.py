@@ -24,6 +24,8 @@ from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from dpt_mm.utils.io import image_size
+
 #: the kinds of output the page shows and offers for download
 OUTPUT_KINDS = ('alpha', 'fg', 'cutout', 'trimap')
 
@@ -152,19 +154,6 @@ def _safe_name(name: Optional[str], default: str) -> str:
     return base or default
 
 
-def _header_size(data: bytes) -> Optional[Tuple[int, int]]:
-    """Width and height from an image file's header (no decoding), or None
-    when Pillow cannot tell (the inferencer then says what is wrong)."""
-    import io
-
-    from PIL import Image
-    try:
-        with Image.open(io.BytesIO(data)) as img:
-            return img.size
-    except Exception:  # noqa: B902 (not an image Pillow knows: no limit)
-        return None
-
-
 class MattingService:
     """Runs :class:`~dpt_mm.apis.DPTMattingInferencer` for the page.
 
@@ -277,10 +266,10 @@ class MattingService:
             if len(data) > self.max_upload:
                 raise ValueError(f'{name}: the {what} file is larger than '
                                  f'{self.max_upload / 2**20:g} MB')
-            size = _header_size(data)
+            size = image_size(data)  # (h, w)
             if size and size[0] * size[1] > self.max_pixels:
                 raise ValueError(
-                    f'{name}: the {what} is {size[0]}x{size[1]} px, more '
+                    f'{name}: the {what} is {size[1]}x{size[0]} px, more '
                     f'than the page accepts ({self.max_pixels / 1e6:g} MP)')
         with tempfile.TemporaryDirectory(prefix='dpt_mm_serve_') as tmp:
             paths = {}

@@ -1,8 +1,8 @@
 """Unlabeled image dataset for DPT pre-training (e.g. ImageNet-1k train).
 
 What is DPT's own: every image paired with a random background, corrupt
-files skipped with a shared count, and a folder-scan cache (3x faster than
-a scan at ImageNet scale: tools/benchmarks/dataset_index.py).
+files skipped with a shared count, and a folder-scan cache
+(tools/benchmarks/dataset_index.py measures it against a scan).
 """
 import hashlib
 import json
@@ -21,6 +21,7 @@ from mmengine.logging import print_log
 
 from dpt_mm.registry import DATASETS
 from dpt_mm.utils.io import atomic_write_text
+from dpt_mm.utils.io import IMG_EXTENSIONS
 from dpt_mm.utils.patches import serialize_without_gc
 from .transforms.loading import UnreadableImageError
 
@@ -36,7 +37,6 @@ class DataRootError(ValueError):
 class DataRootNotFoundError(DataRootError, FileNotFoundError):
     """A dataset's image folder or list file does not exist."""
 
-IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
 _CACHE_VERSION = 1
 # directories modified this close to the scan are not trusted by the cache:
 # a file added within the file system's timestamp granularity could leave

@@ -78,8 +78,8 @@ def remove_stale_temporaries(folders: Iterable[str]) -> List[str]:
 class SafeCheckpointHook(CheckpointHook):
     """MMEngine's ``CheckpointHook`` with save-then-rotate order.
 
-    A save now runs: write ``iter_N.pth`` (atomically, through dpt-mm's
-    local backend), write ``last_checkpoint`` (atomically, naming the
+    A save now runs: write ``iter_N.pth`` (atomically when the config opts
+    in with :mod:`dpt_mm.engine.safe_io`), write ``last_checkpoint`` (atomically, naming the
     complete file), and only then remove the checkpoints that fall out of
     ``max_keep_ckpts``. Killed at any moment, the work dir keeps the
     previous checkpoint and a ``last_checkpoint`` naming an existing file.

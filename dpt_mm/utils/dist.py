@@ -1,6 +1,9 @@
-"""Distributed runs without a GPU (DDP over gloo on CPU processes)."""
+"""What tools/train.py and tools/test.py share: their common options, the
+config of a run, and distributed runs without a GPU (DDP over gloo)."""
 import argparse
 import os
+import os.path as osp
+from typing import Sequence
 
 import torch
 import torch.distributed as torch_dist
@@ -34,6 +37,40 @@ def add_runner_arguments(parser: argparse.ArgumentParser,
         help='progress bar on stderr (iterations done / total, loss, time '
         'left); auto: when stderr is a terminal')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def build_run_config(args: argparse.Namespace,
+                     extra_hooks: Sequence[dict] = ()) -> Config:
+    """Load a tool's config and apply the options of
+    :func:`add_runner_arguments` and ``--work-dir``.
+
+    Args:
+        args (argparse.Namespace): Parsed ``config``, ``work_dir``,
+            ``cfg_options``, ``launcher`` and ``progress``.
+        extra_hooks (Sequence[dict]): Hooks the tool adds after the
+            config's ``custom_hooks`` (before the progress bar).
+
+    Returns:
+        Config: The run's config; ``work_dir`` defaults to
+        ``./work_dirs/<config stem>``.
+    """
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.work_dir:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    hooks = list(cfg.get('custom_hooks', [])) + list(extra_hooks)
+    if args.progress != 'off':
+        hooks.append(
+            dict(
+                type='TerminalProgressHook',
+                enabled=None if args.progress == 'auto' else True))
+    cfg.custom_hooks = hooks
+    return cfg
 
 
 def prepare_cpu_distributed(cfg: Config) -> bool:

@@ -8,10 +8,12 @@ import os
 import os.path as osp
 import re
 import secrets
+import struct
 import tempfile
 import zipfile
 from collections import OrderedDict
-from typing import BinaryIO, Callable, Dict, List, Mapping, Optional
+from typing import (BinaryIO, Callable, Dict, List, Mapping, Optional,
+                    Sequence, Tuple)
 
 import cv2
 import numpy as np
@@ -25,6 +27,75 @@ except ImportError:  # loaded by file path by a light tool (folder2shards.py)
     _fault = _ilu.module_from_spec(_spec)
     _spec.loader.exec_module(_fault)
     fault_point = _fault.fault_point
+
+
+#: Image file extensions that dpt-mm and its tools read (lower case).
+IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
+
+# start-of-frame markers that carry the image size (not DHT / JPG / DAC)
+_SOF_MARKERS = frozenset(
+    (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE,
+     0xCF))
+
+
+def jpeg_size(data: bytes) -> Optional[Tuple[int, int]]:
+    """Read ``(height, width)`` from a JPEG header without decoding it.
+
+    Args:
+        data (bytes): The encoded file.
+
+    Returns:
+        Tuple[int, int] | None: The stored size, or None when ``data`` is
+        not a JPEG or its header cannot be parsed.
+    """
+    n = len(data)
+    if n < 4 or data[0] != 0xFF or data[1] != 0xD8:
+        return None
+    i = 2
+    while i + 9 <= n:
+        if data[i] != 0xFF:
+            return None
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker == 0x01 or 0xD0 <= marker <= 0xD7:  # no payload
+            i += 2
+            continue
+        if marker in (0xD9, 0xDA):  # end of image / start of scan
+            return None
+        if marker in _SOF_MARKERS:
+            h, w = struct.unpack_from('>HH', data, i + 5)
+            return (h, w) if h > 0 and w > 0 else None
+        (seg_len, ) = struct.unpack_from('>H', data, i + 2)
+        i += 2 + seg_len
+    return None
+
+
+def image_size(data: bytes) -> Optional[Tuple[int, int]]:
+    """Read ``(height, width)`` from an encoded image's header, undecoded.
+
+    JPEGs are parsed by :func:`jpeg_size`; other formats are opened lazily
+    by Pillow, which reads the header only.
+
+    Args:
+        data (bytes): The encoded file.
+
+    Returns:
+        Tuple[int, int] | None: The stored size, or None when the format is
+        unknown or the header cannot be parsed.
+    """
+    if data[:2] == b'\xff\xd8':
+        return jpeg_size(data)
+    import io
+
+    from PIL import Image
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            w, h = img.size
+    except Exception:  # noqa: B902 (any file Pillow cannot identify)
+        return None
+    return h, w
 
 
 def _create_temporary(path: str) -> tuple:
@@ -135,13 +206,21 @@ def writable_path_error(path: str, folder: bool = False) -> Optional[str]:
     return None
 
 
-def atomic_imwrite(img: np.ndarray, path: str) -> None:
+def atomic_imwrite(img: np.ndarray,
+                   path: str,
+                   params: Optional[Sequence[int]] = None) -> None:
     """Encode an image in memory, then write it atomically.
+
+    The one image writer of dpt-mm and its tools (``mmcv.imwrite``'s
+    argument order).
 
     Args:
         img (np.ndarray): uint8 image in OpenCV layout (HxW, HxWx3 BGR or
             HxWx4 BGRA).
-        path (str): Output path; its extension selects the format.
+        path (str): Output path; its extension selects the format and its
+            folder is created if needed.
+        params (Sequence[int], optional): OpenCV encoder parameters, e.g.
+            ``(cv2.IMWRITE_JPEG_QUALITY, 95)``.
 
     Raises:
         ValueError: When OpenCV cannot encode the image in that format
@@ -149,12 +228,11 @@ def atomic_imwrite(img: np.ndarray, path: str) -> None:
     """
     ext = osp.splitext(path)[1]
     try:
-        ok, encoded = cv2.imencode(ext, img)
+        ok, encoded = cv2.imencode(ext, img, list(params or ()))
     except cv2.error as err:
         raise ValueError(f'{path}: cannot encode the image ({err})') from err
     if not ok:
         raise ValueError(f'{path}: cannot encode the image as {ext!r}')
-
     atomic_write_bytes(path, encoded.tobytes())
 
 
@@ -253,8 +331,9 @@ def read_checkpoint(path: str, map_location='cpu') -> dict:
     """Load a checkpoint file, with a clear error if it is none.
 
     Loading is ``torch.load(..., weights_only=True)`` with dpt-mm's
-    allow-list (:func:`dpt_mm.utils.register_safe_globals`), as MMEngine's
-    runner loads checkpoints once ``dpt_mm`` is imported.
+    allow-list (:func:`dpt_mm.utils.safe_load.safe_globals`) for this load
+    only; MMEngine's runner loads checkpoints this way once a config opts
+    in with :mod:`dpt_mm.engine.safe_io`.
 
     Args:
         path (str): Checkpoint file.
@@ -274,11 +353,16 @@ def read_checkpoint(path: str, map_location='cpu') -> dict:
         raise CheckpointNotFoundError(f'{path}: checkpoint not found')
     import torch  # here: the atomic writers serve torch-free tools too
 
-    from .safe_load import register_safe_globals
-    register_safe_globals()
+    from .safe_load import safe_globals
+
+    # torch's context manager removes its globals on exit: allow-list only
+    # those that are not allow-listed process-wide already
+    registered = set(torch.serialization.get_safe_globals())
+    missing = [g for g in safe_globals() if g not in registered]
     try:
-        checkpoint = torch.load(
-            path, map_location=map_location, weights_only=True)
+        with torch.serialization.safe_globals(missing):
+            checkpoint = torch.load(
+                path, map_location=map_location, weights_only=True)
     except Exception as err:  # noqa: BLE001 - re-raised with the file name
         reason = checkpoint_load_error(path, err)
         raise CheckpointError(
@@ -290,16 +374,22 @@ def read_checkpoint(path: str, map_location='cpu') -> dict:
     return checkpoint
 
 
-def checkpoint_state_dict(checkpoint: Mapping) -> Dict[str, object]:
+def checkpoint_state_dict(
+    checkpoint: Mapping,
+    revise_keys: Sequence[Tuple[str, str]] = ((r'^module\.', ''), )
+) -> Dict[str, object]:
     """The weights of a loaded checkpoint, keyed as the model names them.
 
-    The one unwrapper of dpt-mm (converters, ``tools/test.py``, the
-    inferencer): takes MMEngine's ``state_dict`` entry, or the ``model``
-    entry of the official Swin / SimMIM / MoBY releases, and removes a DDP
-    ``module.`` prefix, as ``mmengine.runner.load_checkpoint`` does.
+    Takes MMEngine's ``state_dict`` entry, or the ``model`` entry of the
+    official Swin / SimMIM / MoBY releases, and renames the keys with
+    ``revise_keys`` as ``mmengine.runner.load_checkpoint`` does (by default
+    it removes a DDP ``module.`` prefix).
 
     Args:
         checkpoint (Mapping): A loaded checkpoint or bare state dict.
+        revise_keys (Sequence[Tuple[str, str]]): ``(pattern, replacement)``
+            pairs applied with ``re.sub`` in order, as MMEngine's
+            ``revise_keys``.
 
     Returns:
         dict: Key to tensor (or whatever the checkpoint stores).
@@ -311,9 +401,10 @@ def checkpoint_state_dict(checkpoint: Mapping) -> Dict[str, object]:
             break
     if not isinstance(state, Mapping):
         return OrderedDict()
-    out = OrderedDict(
-        (k[len('module.'):] if k.startswith('module.') else k, v)
-        for k, v in state.items())
+    out = OrderedDict(state)
+    for pattern, replacement in revise_keys:
+        out = OrderedDict(
+            (re.sub(pattern, replacement, k), v) for k, v in out.items())
     # module versions (e.g. of BatchNorm), kept as MMEngine's loader does
     metadata = getattr(state, '_metadata', None)
     if metadata is not None:

@@ -1,16 +1,18 @@
 """Every change dpt-mm makes to its libraries, and every private API it uses.
 
-Each entry says what it works around, the versions it was checked against
-(``requirements/constraints.txt``: torch 2.14.1, mmengine 0.10.7, mmagic
-1.2.0) and checks at import that the attribute it relies on is still what
-it expects, failing with a clear message when a library changed. Setting
-``DPT_MM_NO_PATCHES=1`` leaves the libraries unpatched (docs/reliability.md).
+The patches are applied only by the opt-in module
+:mod:`dpt_mm.engine.safe_io` that the project's configs list in
+``custom_imports``; ``import dpt_mm`` only checks :data:`PRIVATE_USES`.
+Each entry says what it works around and is checked against the pinned
+versions (``requirements/constraints.txt``), failing with a clear message
+when a library changed. ``DPT_MM_NO_PATCHES=1`` leaves the libraries
+unpatched even when opted in (docs/reliability.md).
 """
 import inspect
 import os
 import pickle
 from pathlib import Path
-from typing import Any, Callable, List, Sequence, Tuple, Union
+from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -174,12 +176,6 @@ def serialize_without_gc(dataset) -> Tuple[np.ndarray, np.ndarray]:
     return data_bytes, address
 
 
-def _check_serialize_data() -> None:
-    from mmengine.dataset import BaseDataset
-    _expect_params(BaseDataset, '_serialize_data', ('self', ),
-                   'UnlabeledImageDataset overrides it')
-
-
 # ---------------------------------------------------------------------------
 # Private APIs used (no patch; checked so a library change fails here).
 # ---------------------------------------------------------------------------
@@ -200,37 +196,57 @@ def inverse_affine_matrix(center: Tuple[float, float], angle: float,
                                                    scale, shear, flip)
 
 
-def mmengine_metric_evaluate(metric, size: int) -> dict:
-    """``mmengine.evaluator.BaseMetric.evaluate(metric, size)``.
+#: Every private attribute of a library that dpt-mm uses without a patch:
+#: (module, class, attribute, expected parameters, what uses it).
+#: ``parameters`` None: the attribute only has to exist.
+PRIVATE_USES: Tuple[Tuple[str, str, str, Optional[Tuple[str, ...]], str],
+                    ...] = (
+    ('mmagic.datasets.transforms', 'RandomAffine',
+     '_get_inverse_affine_matrix',
+     ('center', 'angle', 'translate', 'scale', 'shear', 'flip'),
+     'ResizeCropAffine uses it'),
+    ('mmengine.dataset', 'BaseDataset', '_serialize_data', ('self', ),
+     'UnlabeledImageDataset overrides it'),
+    ('mmengine.hooks', 'CheckpointHook', '_save_checkpoint_with_step',
+     ('self', 'runner', 'step', 'meta'), 'SafeCheckpointHook overrides it'),
+    ('mmagic.models.editors.gca.gca_module', 'GCAModule',
+     'process_unknown_mask', ('self', 'unknown', 'img_feat',
+                              'softmax_scale'),
+     'dpt_mm.apis.onnx_export replaces it on instances (matched by the '
+     'class name GCAModule)'),
+    ('mmagic.models.editors.gca.gca_module', 'GCAModule',
+     'get_self_correlation_mask', ('self', 'img_feat'),
+     'dpt_mm.apis.onnx_export replaces it on instances (matched by the '
+     'class name GCAModule)'),
+    ('numpy.core.multiarray', None, '_reconstruct', None,
+     'the weights-only allow-list names how numpy arrays are pickled '
+     '(numpy 2 renames the module numpy._core)'),
+    ('numpy.core.multiarray', None, 'scalar', None,
+     'the weights-only allow-list names how numpy scalars are pickled'),
+)
 
-    mmagic 1.2.0's ``BaseSampleWiseMetric.evaluate()`` takes no ``size``
-    (it reads ``self.size`` from its ``prepare``), so a metric that also
-    runs under MMEngine's evaluator calls MMEngine's method directly.
+
+def check_private_uses() -> None:
+    """Check every entry of :data:`PRIVATE_USES` against the libraries.
+
+    Raises:
+        PatchCheckError: An attribute is gone or its signature changed.
     """
-    from mmengine.evaluator import BaseMetric
-    return BaseMetric.evaluate(metric, size)
+    import importlib
 
-
-def _check_private_uses() -> None:
     import torch
-    from mmagic.datasets.transforms import RandomAffine
-    from mmagic.evaluation.metrics.base_sample_wise_metric import \
-        BaseSampleWiseMetric
-    from mmengine.evaluator import BaseMetric
-    _expect_params(RandomAffine, '_get_inverse_affine_matrix',
-                   ('center', 'angle', 'translate', 'scale', 'shear', 'flip'),
-                   'ResizeCropAffine uses it',
-                   patch=False)
-    _expect_params(
-        BaseSampleWiseMetric,
-        'evaluate', ('self', ),
-        'DIMMattingMetrics bypasses it',
-        patch=False)
-    _expect_params(
-        BaseMetric,
-        'evaluate', ('self', 'size'),
-        'DIMMattingMetrics calls it',
-        patch=False)
+    for module, cls, name, params, why in PRIVATE_USES:
+        owner = importlib.import_module(module)
+        if cls is not None:
+            owner = getattr(owner, cls)
+        if params is None:
+            if getattr(owner, name, None) is None:
+                raise PatchCheckError(
+                    f'dpt-mm expects {module}.{name} ({why}); it is gone: '
+                    'install the versions pinned in '
+                    'requirements/constraints.txt')
+            continue
+        _expect_params(owner, name, params, why, patch=False)
     # models/heads/matting_head.py reads the spectral-norm pre-hooks
     if not isinstance(
             getattr(torch.nn.Module(), '_forward_pre_hooks', None), dict):
@@ -242,14 +258,14 @@ def _check_private_uses() -> None:
 def check_and_apply() -> None:
     """Check every library expectation; apply the patches unless disabled.
 
-    Run once by ``import dpt_mm`` (idempotent).
+    Run by the opt-in module :mod:`dpt_mm.engine.safe_io` (idempotent);
+    ``import dpt_mm`` runs :func:`check_private_uses` only.
 
     Raises:
-        PatchCheckError: A library differs from what a patch expects.
+        PatchCheckError: A library differs from what dpt-mm expects.
     """
-    _check_private_uses()
+    check_private_uses()
     if not patches_enabled():
         return
-    _check_serialize_data()
     _patch_local_backend()
     _patch_history_buffer()

@@ -1,14 +1,12 @@
-"""Make MMEngine checkpoints loadable under torch's ``weights_only`` default.
+"""The weights-only allow-list of MMEngine checkpoints, and its loader.
 
-torch >= 2.6 calls ``torch.load(..., weights_only=True)`` by default, and
-mmengine 0.10.7 does not pass ``weights_only``. Runner checkpoints hold a
-message hub with :class:`mmengine.logging.HistoryBuffer` objects and numpy
-arrays / scalars (log history, seeds), which the safe unpickler rejects with
-``UnpicklingError``. Instead of turning safe loading off, this allow-lists
-exactly those types (nothing that can run code when unpickled).
-
-The ``HistoryBuffer`` pickling patch this needs is in
-:mod:`dpt_mm.utils.patches`.
+Runner checkpoints hold :class:`mmengine.logging.HistoryBuffer` objects and
+numpy arrays / scalars, which torch's weights-only unpickler refuses; this
+allow-lists exactly those types (nothing that can run code when unpickled).
+:func:`dpt_mm.utils.io.read_checkpoint` uses the list for one load; the
+``register_*`` functions, run by the opt-in module
+:mod:`dpt_mm.engine.safe_io`, make it process-wide. The ``HistoryBuffer``
+pickling patch it needs is in :mod:`dpt_mm.utils.patches`.
 """
 from typing import List
 
@@ -26,7 +24,7 @@ def _numpy_globals() -> List[object]:
         ]
     except ImportError:  # pragma: no cover - older numpy
         dtype_classes = []
-    multiarray = np.core.multiarray
+    multiarray = np.core.multiarray  # dpt_mm.utils.patches.PRIVATE_USES
     return [multiarray._reconstruct, multiarray.scalar, np.ndarray, np.dtype
             ] + dtype_classes
 

@@ -1,6 +1,8 @@
-"""The DPT paper's tables: every row maps to configs that build and train,
-the docs show the same tables, and tools/paper_table.py prints measured
-metrics (fake metric files here) beside the paper's numbers."""
+"""The DPT paper's tables (the configs' metafile.yml files laid out by
+docs/paper_tables.yml, read by tools/paper_table.py): every row maps to
+configs that build and train, the docs show the same tables, and the tool
+prints measured metrics (fake metric files here) beside the paper's
+numbers."""
 import copy
 import functools
 import importlib.util
@@ -15,7 +17,6 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 import dpt_mm  # noqa: F401
-from dpt_mm.evaluation import paper_tables as pt
 from dpt_mm.models.converters import convert_dpt
 from dpt_mm.registry import MODELS
 
@@ -33,6 +34,9 @@ def _tool():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+pt = _tool()  # the tables, as the tool reads them
 
 
 def _cfg(rel):
@@ -118,9 +122,46 @@ def test_docs_show_the_generated_tables_and_no_na():
     shipped = {
         f'{d}/{f}'
         for d in ('gca', 'matteformer', 'mgmatting')
-        for f in os.listdir(osp.join(CONFIGS, d)) if not f.startswith('base_')
+        for f in os.listdir(osp.join(CONFIGS, d))
+        if f.endswith('.py') and not f.startswith('base_')
     }
     assert shipped == set(pt.row_configs()) | set(pt.EXTRAS)
+
+
+def test_metafiles_follow_the_model_index_format():
+    """Every config folder's metafile.yml lists each of its configs once,
+    as OpenMMLab's model index does (Collections / Models with Name, In
+    Collection, Config, Metadata, Results, Weights)."""
+    import glob
+
+    import yaml
+    metafiles = sorted(glob.glob(osp.join(CONFIGS, '**', 'metafile.yml'),
+                                 recursive=True))
+    assert {osp.relpath(osp.dirname(m), CONFIGS) for m in metafiles} == {
+        '.', 'dpt_ablations', 'gca', 'matteformer', 'mgmatting'}
+    for path in metafiles:
+        with open(path) as f:
+            meta = yaml.safe_load(f)
+        folder = osp.dirname(path)
+        collections = {c['Name'] for c in meta['Collections']}
+        for c in meta['Collections']:
+            assert osp.isfile(osp.join(ROOT, c['README'])), c['README']
+        listed = []
+        for model in meta['Models']:
+            assert set(model) == {'Name', 'In Collection', 'Config',
+                                  'Metadata', 'Results', 'Weights'}, model
+            assert model['In Collection'] in collections
+            assert osp.dirname(osp.join(ROOT, model['Config'])) == folder
+            assert model['Name'] == osp.splitext(
+                osp.basename(model['Config']))[0]
+            for result in model['Results'] or []:
+                assert set(result['Metrics']) <= set(pt.METRICS), result
+            listed.append(osp.basename(model['Config']))
+        shipped = sorted(
+            f for f in os.listdir(folder) if f.endswith('.py')
+            and not f.startswith('base_')
+            and f != 'dpt_swin-t_8xb64-coslr-100e_in1k.py')
+        assert sorted(listed) == shipped, path
 
 
 # ------------------------------------------------------------- the tool

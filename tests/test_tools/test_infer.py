@@ -18,11 +18,12 @@ from mmengine.config import Config
 
 import dpt_mm  # noqa: F401  (registers dpt_mm and mmagic modules)
 from dpt_mm.apis import (DPTMattingInferencer, MattingInputError,
-                         atomic_write_image, blur_fusion_foreground,
+                         blur_fusion_foreground,
                          check_trimap, collect_pairs, composite,
                          estimate_foreground, fit_background, make_cutout,
                          read_gray_map, read_image, trimap_from_mask)
 from dpt_mm.apis import matting_ops
+from dpt_mm.utils.io import atomic_imwrite
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 
@@ -201,11 +202,11 @@ def test_atomic_write_image_round_trip_and_unencodable(tmp_path):
     writes nothing (write failures: test_foundation)."""
     target = str(tmp_path / 'sub' / 'alpha.png')
     img = np.arange(12, dtype=np.uint8).reshape(3, 4)
-    atomic_write_image(target, img)
+    atomic_imwrite(img, target)
     np.testing.assert_array_equal(
         cv2.imread(target, cv2.IMREAD_UNCHANGED), img)
     with pytest.raises(ValueError, match='cannot encode'):
-        atomic_write_image(str(tmp_path / 'x.notanimage'), img)
+        atomic_imwrite(img, str(tmp_path / 'x.notanimage'))
     assert not osp.exists(tmp_path / 'x.notanimage')
     assert os.listdir(tmp_path) == ['sub']
 

@@ -134,9 +134,9 @@ def _run_toy(work_dir, max_epochs, resume=False):
 
 def test_runner_resumes_from_its_own_checkpoint(tmp_path):
     """torch's weights_only loading accepts mmengine's resume files (numpy
-    scalars, HistoryBuffer) once dpt_mm is imported; optimizer, scheduler and
-    iteration continue."""
-    import dpt_mm  # noqa: F401
+    scalars, HistoryBuffer) once a config opts in with dpt_mm.engine.safe_io;
+    optimizer, scheduler and iteration continue."""
+    import dpt_mm.engine.safe_io  # noqa: F401
     runner = _run_toy(tmp_path, max_epochs=1)
     ckpt = tmp_path / 'epoch_1.pth'
     assert ckpt.is_file()
@@ -304,7 +304,8 @@ def test_slurm_train_uses_the_project_venv(tmp_path):
     import stat
     root = tmp_path / 'repo'
     (root / 'tools').mkdir(parents=True)
-    shutil.copy(osp.join(ROOT, 'tools', 'slurm_train.sh'), root / 'tools')
+    for script in ('slurm_train.sh', 'find_python.sh'):
+        shutil.copy(osp.join(ROOT, 'tools', script), root / 'tools')
     venv_python = root / '.venv' / 'bin' / 'python'
     venv_python.parent.mkdir(parents=True)
     venv_python.write_text('#!/bin/sh\nexit 0\n')

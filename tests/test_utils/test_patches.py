@@ -1,5 +1,6 @@
-"""Each library patch of dpt_mm.utils.patches, with and without
-DPT_MM_NO_PATCHES=1 (in a fresh process each), and its import-time check."""
+"""Each library patch of dpt_mm.utils.patches, applied by the opt-in module
+dpt_mm.engine.safe_io, with and without DPT_MM_NO_PATCHES=1 (in a fresh
+process each); its check; and ``import dpt_mm`` alone changing nothing."""
 import json
 import os
 import os.path as osp
@@ -13,7 +14,7 @@ ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 _PROBE = r'''
 import gc, io, json, os, os.path as osp, sys
 import cv2, numpy as np, torch
-import dpt_mm
+import dpt_mm.engine.safe_io
 from mmengine.fileio.backends import LocalBackend
 from mmengine.logging import HistoryBuffer
 from dpt_mm.datasets import UnlabeledImageDataset
@@ -97,6 +98,72 @@ def test_dataset_serialization_skips_gc_only_when_patched(probes):
     assert off['gc_calls'] >= 1
 
 
+_UNCHANGED = r'''
+import inspect, json, sys, types
+import numpy, torch, torch.serialization, mmengine, mmengine.runner, mmcv
+import mmagic.apis, mmagic.datasets, mmagic.engine, mmagic.evaluation
+import mmagic.models, mmpretrain.models
+from mmengine.fileio import backends as fb
+from mmengine.runner.checkpoint import CheckpointLoader
+
+PREFIXES = ('torch', 'numpy', 'mmengine', 'mmcv', 'mmagic', 'mmpretrain')
+
+
+def snapshot():
+    """id() of every attribute of every loaded library module and of every
+    class defined there; plus the contents of the global tables."""
+    attrs = {}
+    for name, mod in list(sys.modules.items()):
+        if (not isinstance(mod, types.ModuleType)
+                or name.split('.')[0] not in PREFIXES):
+            continue
+        for key, value in list(vars(mod).items()):
+            attrs[f'{name}:{key}'] = id(value)
+            if inspect.isclass(value) and value.__module__ == name:
+                for ckey, cvalue in list(vars(value).items()):
+                    attrs[f'{name}:{key}.{ckey}'] = id(cvalue)
+    tables = dict(
+        loaders=sorted((k, f'{v.__module__}.{v.__qualname__}')
+                       for k, v in CheckpointLoader._schemes.items()),
+        safe_globals=sorted(map(str, torch.serialization.get_safe_globals())),
+        backends=sorted((k, repr(v)) for k, v in fb.backends.items()),
+        prefixes=sorted((k, repr(v))
+                        for k, v in fb.prefix_to_backends.items()))
+    return attrs, tables
+
+
+before, tables_before = snapshot()
+import dpt_mm
+after, tables_after = snapshot()
+changed = sorted(k for k, v in before.items() if after.get(k) != v)
+print('RESULT=' + json.dumps(dict(
+    changed=changed, tables=tables_before == tables_after,
+    count=len(before),
+    put=fb.LocalBackend.put.__module__,
+    getstate=mmengine.logging.HistoryBuffer.__getstate__.__module__)))
+'''
+
+
+def test_import_dpt_mm_changes_no_library_object(tmp_path):
+    """``import dpt_mm`` registers only: every attribute of every torch /
+    numpy / mmengine / mmcv / mmagic / mmpretrain module loaded before it
+    (and of their classes) is the same object afterwards, and the checkpoint
+    loaders, weights-only allow-list and file backends are as they were."""
+    env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS='1')
+    env.pop('DPT_MM_NO_PATCHES', None)
+    proc = subprocess.run([sys.executable, '-c', _UNCHANGED],
+                          env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    line = [x for x in proc.stdout.splitlines() if x.startswith('RESULT=')]
+    got = json.loads(line[-1][len('RESULT='):])
+    assert got['count'] > 10000  # the libraries were loaded and compared
+    assert got['changed'] == []
+    assert got['tables'] is True
+    assert got['put'] == 'mmengine.fileio.backends.local_backend'
+    assert got['getstate'] == 'mmengine.logging.history_buffer'
+
+
 def test_changed_library_signature_fails_loudly(monkeypatch):
     from mmengine.fileio.backends import LocalBackend
 
@@ -128,6 +195,26 @@ def test_missing_private_api_fails_loudly(monkeypatch):
         patches.check_and_apply()
 
 
+@pytest.mark.parametrize('index', range(7))
+def test_every_private_use_is_checked(monkeypatch, index):
+    """Each entry of the one list of private uses fails the check, naming
+    the attribute, when the library lacks it."""
+    import importlib
+
+    from dpt_mm.utils import patches
+    assert len(patches.PRIVATE_USES) == 7
+    module, cls, name, _, _ = patches.PRIVATE_USES[index]
+    owner = importlib.import_module(module)
+    if cls is not None:
+        owner = getattr(owner, cls)
+    # remove it wherever it is defined (a class or one of its bases)
+    for holder in getattr(owner, '__mro__', (owner, )):
+        if name in vars(holder):
+            monkeypatch.delattr(holder, name)
+    with pytest.raises(patches.PatchCheckError, match=name):
+        patches.check_private_uses()
+
+
 def test_switched_off_patches_are_not_checked(monkeypatch):
     """With DPT_MM_NO_PATCHES=1 a changed patched signature is no error
     (nothing is patched), and the switch's values parse as documented."""
@@ -146,3 +233,20 @@ def test_switched_off_patches_are_not_checked(monkeypatch):
                            ('1', False), ('yes', False)]:
         monkeypatch.setenv('DPT_MM_NO_PATCHES', value)
         assert patches.patches_enabled() is enabled, value
+
+
+def test_read_checkpoint_keeps_the_process_wide_allow_list(tmp_path):
+    """``read_checkpoint`` allow-lists runner-checkpoint types for its own
+    load only, and leaves what the opt-in registered process-wide in place
+    (torch's ``safe_globals`` context removes its globals on exit)."""
+    import numpy as np
+    import torch
+
+    import dpt_mm.engine.safe_io  # noqa: F401
+    from dpt_mm.utils.io import read_checkpoint
+    before = list(torch.serialization.get_safe_globals())
+    path = str(tmp_path / 'ckpt.pth')
+    torch.save({'meta': {'seed': np.int64(3), 'a': np.ones(2)}}, path)
+    for _ in range(2):
+        assert read_checkpoint(path)['meta']['seed'] == 3
+        assert torch.serialization.get_safe_globals() == before

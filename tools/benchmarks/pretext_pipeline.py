@@ -145,8 +145,6 @@ def data_sources(tmp: str, pipeline: list, n: int):
         tuple: ``UnlabeledImageDataset`` over the folder, an endless
         iterator of ``ShardedImageDataset`` over the shards, and ``n``.
     """
-    import importlib.util
-
     from dpt_mm.datasets import ShardedImageDataset, UnlabeledImageDataset
     folder = osp.join(tmp, 'source', 'train')
     for i in range(n):
@@ -156,11 +154,8 @@ def data_sources(tmp: str, pipeline: list, n: int):
         os.makedirs(osp.join(folder, f'c{i % 4}'), exist_ok=True)
         write_jpeg(osp.join(folder, f'c{i % 4}', f'{i:04d}.JPEG'),
                    np.ascontiguousarray(img))
-    spec = importlib.util.spec_from_file_location(
-        'folder2shards',
-        osp.join(REPO, 'tools', 'dataset_converters', 'folder2shards.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    sys.path.insert(0, osp.join(REPO, 'tools', 'dataset_converters'))
+    import folder2shards as tool
     shards = osp.join(tmp, 'source', 'shards')
     tool.convert(folder, shards, samples_per_shard=max(1, n // 4))
     folder_ds = UnlabeledImageDataset(

@@ -12,11 +12,11 @@ Usage::
         --voc-dir data/VOCdevkit/VOC2012/JPEGImages
 """
 import argparse
-import importlib.util
 import json
 import math
 import os
 import os.path as osp
+import sys
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
@@ -37,29 +37,15 @@ class DatasetLayoutError(RuntimeError):
     """The dataset on disk does not match the expected layout."""
 
 
-# the package's atomic writer, loaded by file: ``import dpt_mm`` would pull in
-# torch and mmagic, which the data tools do not need
-_spec = importlib.util.spec_from_file_location(
-    '_dpt_mm_io', osp.join(osp.dirname(osp.abspath(__file__)), '..', '..',
-                           'dpt_mm', 'utils', 'io.py'))
-_io = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_io)
+# the package's atomic writer without ``import dpt_mm`` (torch and mmagic,
+# which the data tools do not need)
+sys.path.append(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from light_import import import_light  # noqa: E402
+
+_io = import_light('utils.io')
 atomic_write_bytes = _io.atomic_write_bytes
-
-
-def imwrite_atomic(path: str, img: np.ndarray,
-                   params: Sequence[int] = ()) -> None:
-    """Encode ``img`` by the suffix of ``path`` and write it atomically.
-
-    Args:
-        path (str): Destination; the suffix picks the codec.
-        img (np.ndarray): uint8 image (HxW or HxWx3 BGR).
-        params (Sequence[int]): OpenCV encoder parameters.
-    """
-    ok, buf = cv2.imencode(osp.splitext(path)[1], img, list(params))
-    if not ok:
-        raise IOError(f'{path}: OpenCV could not encode the image')
-    atomic_write_bytes(path, buf.tobytes())
+atomic_imwrite = _io.atomic_imwrite
+IMG_EXTENSIONS = _io.IMG_EXTENSIONS
 
 
 def dump_json_atomic(obj, path: str) -> None:
@@ -320,8 +306,8 @@ def build_test_list(data_root: str,
                         osp.join(data_root, alpha_path), cv2.IMREAD_GRAYSCALE)
                 bg = read_image(osp.join(voc_dir, bg_name))
                 merged, bg_crop = dim_composite(fg, bg, alpha)
-                imwrite_atomic(osp.join(data_root, bg_path), bg_crop)
-                imwrite_atomic(osp.join(data_root, merged_path), merged)
+                atomic_imwrite(bg_crop, osp.join(data_root, bg_path))
+                atomic_imwrite(merged, osp.join(data_root, merged_path))
             entries.append(
                 dict(
                     alpha_path=alpha_path,

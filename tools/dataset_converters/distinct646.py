@@ -43,11 +43,10 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from comp1k import (DatasetLayoutError, dim_composite,  # noqa: E402
-                    dump_json_atomic, imwrite_atomic, random_dilation_trimap,
-                    read_image)
+from comp1k import (IMG_EXTENSIONS, DatasetLayoutError,  # noqa: E402
+                    atomic_imwrite, dim_composite, dump_json_atomic,
+                    random_dilation_trimap, read_image)
 
-IMG_EXT = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
 ALPHA_DIR_NAMES = ('GT', 'Alpha', 'alpha')
 FG_DIR_NAMES = ('FG', 'fg')
 
@@ -64,7 +63,8 @@ def list_images(folder: str) -> List[str]:
     if not osp.isdir(folder):
         raise FileNotFoundError(f'{folder}: folder does not exist')
     names = sorted(n for n in os.listdir(folder)
-                   if n.lower().endswith(IMG_EXT) and not n.startswith('.'))
+                   if n.lower().endswith(IMG_EXTENSIONS)
+                   and not n.startswith('.'))
     if not names:
         raise DatasetLayoutError(f'{folder}: no images in folder')
     return names
@@ -192,8 +192,8 @@ def build_test_list(data_root: str,
                     item_rng(seed, 'bg/' + comp).integers(len(bg_pool)))]
                 bg = read_image(osp.join(voc_dir, bg_name))
                 merged, bg_crop = dim_composite(fg, bg, alpha)
-                imwrite_atomic(osp.join(data_root, bg_path), bg_crop)
-                imwrite_atomic(osp.join(data_root, merged_path), merged)
+                atomic_imwrite(bg_crop, osp.join(data_root, bg_path))
+                atomic_imwrite(merged, osp.join(data_root, merged_path))
             _ensure_trimap(data_root, alpha_path, trimap_path, seed,
                            kernel_range, overwrite, alpha)
             entries.append(
@@ -220,7 +220,7 @@ def _ensure_trimap(data_root: str,
         alpha = read_image(osp.join(data_root, alpha_path),
                            cv2.IMREAD_GRAYSCALE)
     rng = item_rng(seed, 'trimap/' + osp.basename(trimap_path))
-    imwrite_atomic(full, random_dilation_trimap(alpha, rng, kernel_range))
+    atomic_imwrite(random_dilation_trimap(alpha, rng, kernel_range), full)
 
 
 def convert(data_root: str,

@@ -10,7 +10,6 @@ Usage::
         data/in1k_shards --samples-per-shard 1000 --prefix in1k
 """
 import argparse
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -18,24 +17,15 @@ import sys
 from typing import List, Optional, Sequence
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
 
 
-def _load(name: str, relpath: str):
-    """Import one dpt_mm module by file, without the package's start-up.
+# the atomic writer and the manifest format without ``import dpt_mm``
+sys.path.append(osp.join(REPO, 'tools'))
+from light_import import import_light  # noqa: E402
 
-    ``import dpt_mm`` registers every model through mmagic (~9 s); the
-    atomic writer and the manifest format need none of that.
-    """
-    spec = importlib.util.spec_from_file_location(
-        name, osp.join(REPO, relpath))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_io = _load('_dpt_mm_io', 'dpt_mm/utils/io.py')
-_shards = _load('_dpt_mm_shards', 'dpt_mm/datasets/shards.py')
+_io = import_light('utils.io')
+_shards = import_light('datasets.shards')
+IMG_EXTENSIONS = _io.IMG_EXTENSIONS
 
 
 class InputError(Exception):

@@ -60,7 +60,7 @@ import numpy as np
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from comp1k import (TEST_ALPHA_DIR, TEST_FG_DIR, TEST_TRIMAP_DIR,  # noqa
                     atomic_write_bytes, convert, erosion_trimap,
-                    imwrite_atomic, read_names)
+                    atomic_imwrite, read_names)
 
 VERSION = 2
 # photos used as foregrounds / backgrounds; grey ones are replicated to three
@@ -165,7 +165,7 @@ def make_in1k(rng: np.random.Generator, photos: Dict[str, np.ndarray],
         hw = (short, long_) if rng.random() < 0.6 else (long_, short)
         img = random_crop(rng, photos[IN1K_SOURCES[c]], hw, (0.15, 1.0))
         rel = f'{classes[c]}/{classes[c]}_{i // len(classes):04d}.JPEG'
-        imwrite_atomic(osp.join(root, 'train', rel), img, JPEG_PARAMS)
+        atomic_imwrite(img, osp.join(root, 'train', rel), JPEG_PARAMS)
         rel_paths.append(rel)
     atomic_write_bytes(
         osp.join(root, 'meta', 'train.txt'),
@@ -394,10 +394,7 @@ def _write_bgs(rng: np.random.Generator, photos: Dict[str, np.ndarray],
     for i in range(num):
         hw = _size(rng, size + 64)
         name = f'demo_bg_{i:03d}.jpg'
-        imwrite_atomic(
-            osp.join(root, 'bg', name),
-            random_crop(rng, photos[sources[i % len(sources)]], hw),
-            JPEG_PARAMS)
+        atomic_imwrite(random_crop(rng, photos[sources[i % len(sources)]], hw), osp.join(root, 'bg', name), JPEG_PARAMS)
         names.append(name)
     return names
 
@@ -414,14 +411,11 @@ def _write_test_set(rng: np.random.Generator, root: str, num_test: int,
     for i in range(num_test):
         name = f'demo_test_{i:03d}.png'
         fg, alpha = fg_and_alpha(i)
-        imwrite_atomic(osp.join(root, TEST_FG_DIR, name), fg, PNG_PARAMS)
-        imwrite_atomic(osp.join(root, TEST_ALPHA_DIR, name), alpha,
-                       PNG_PARAMS)
+        atomic_imwrite(fg, osp.join(root, TEST_FG_DIR, name), PNG_PARAMS)
+        atomic_imwrite(alpha, osp.join(root, TEST_ALPHA_DIR, name), PNG_PARAMS)
         for j in range(bg_per_test):
             k_fg, k_bg = (int(k) for k in rng.integers(5, 16, size=2))
-            imwrite_atomic(
-                osp.join(root, TEST_TRIMAP_DIR, f'demo_test_{i:03d}_{j}.png'),
-                erosion_trimap(alpha, k_fg, k_bg), PNG_PARAMS)
+            atomic_imwrite(erosion_trimap(alpha, k_fg, k_bg), osp.join(root, TEST_TRIMAP_DIR, f'demo_test_{i:03d}_{j}.png'), PNG_PARAMS)
             test_bg.append(bg_names[int(rng.integers(len(bg_names)))])
         test_names.append(name)
     return test_names, test_bg
@@ -470,8 +464,8 @@ def make_comp1k(rng: np.random.Generator, photos: Dict[str, np.ndarray],
         name = f'demo_fg_{i:03d}.png'
         fg, alpha = fg_and_alpha(i)
         base = osp.join(root, 'Training_set', sub)
-        imwrite_atomic(osp.join(base, 'fg', name), fg, PNG_PARAMS)
-        imwrite_atomic(osp.join(base, 'alpha', name), alpha, PNG_PARAMS)
+        atomic_imwrite(fg, osp.join(base, 'fg', name), PNG_PARAMS)
+        atomic_imwrite(alpha, osp.join(base, 'alpha', name), PNG_PARAMS)
         train_names.append(name)
     train_bg = [
         bg_names[int(k)] for _ in train_names

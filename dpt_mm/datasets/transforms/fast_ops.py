@@ -154,8 +154,8 @@ class PackMattingInputs(PackInputs):
 
     Gives exactly what ``FormatTrimap(to_onehot=...)`` followed by mmagic's
     ``PackInputs`` gives (``inputs`` and a ``DataSample`` with ``trimap``,
-    ``gt_alpha``, ``gt_fg``, ``gt_bg``, ``gt_merged``, ...), in one step and
-    several times faster: images become ``CxHxW`` tensors through
+    ``gt_alpha``, ``gt_fg``, ``gt_bg``, ``gt_merged``, ...), in one step:
+    images become ``CxHxW`` tensors through
     :func:`to_chw`, and a 0 / 128 / 255 trimap becomes
     the one-hot ``3xHxW`` tensor directly (:func:`onehot_trimap_tensor`).
     With ``onehot_trimap=False`` the trimap is coded 0 / 1 / 2 like

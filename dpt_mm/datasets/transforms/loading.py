@@ -4,12 +4,11 @@ mmagic's ``LoadImageFromFile`` always decodes JPEGs at full resolution
 (``mmcv.imfrombytes`` has no reduced-scale flag). The pretext samples are
 only 224x224, so when an image is at least twice (four, eight times) as
 large as needed, libjpeg can decode it directly at 1/2 (1/4, 1/8) scale
-with its DCT scaling, which is several times faster. :class:`LoadImageReduced`
+with its DCT scaling, which is faster. :class:`LoadImageReduced`
 adds exactly that and keeps everything else of mmagic's loader.
 """
 import os.path as osp
-import struct
-from typing import Optional, Tuple
+from typing import Optional
 
 import cv2
 import mmcv
@@ -18,11 +17,8 @@ from mmagic.datasets.transforms import LoadImageFromFile
 from mmengine.fileio import get_file_backend
 
 from dpt_mm.registry import TRANSFORMS
+from dpt_mm.utils.io import jpeg_size
 
-# start-of-frame markers that carry the image size (not DHT / JPG / DAC)
-_SOF_MARKERS = frozenset(
-    (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE,
-     0xCF))
 _REDUCED_FLAGS = {
     2: cv2.IMREAD_REDUCED_COLOR_2,
     4: cv2.IMREAD_REDUCED_COLOR_4,
@@ -48,40 +44,6 @@ class UnreadableImageError(OSError):
 
     def __reduce__(self):
         return self.__class__, (self.filename, self.reason)
-
-
-def jpeg_size(data: bytes) -> Optional[Tuple[int, int]]:
-    """Read ``(height, width)`` from a JPEG header without decoding it.
-
-    Args:
-        data (bytes): The encoded file.
-
-    Returns:
-        Tuple[int, int] | None: The stored size, or None when ``data`` is
-        not a JPEG or its header cannot be parsed.
-    """
-    n = len(data)
-    if n < 4 or data[0] != 0xFF or data[1] != 0xD8:
-        return None
-    i = 2
-    while i + 9 <= n:
-        if data[i] != 0xFF:
-            return None
-        marker = data[i + 1]
-        if marker == 0xFF:  # fill byte
-            i += 1
-            continue
-        if marker == 0x01 or 0xD0 <= marker <= 0xD7:  # no payload
-            i += 2
-            continue
-        if marker in (0xD9, 0xDA):  # end of image / start of scan
-            return None
-        if marker in _SOF_MARKERS:
-            h, w = struct.unpack_from('>HH', data, i + 5)
-            return (h, w) if h > 0 and w > 0 else None
-        (seg_len, ) = struct.unpack_from('>H', data, i + 2)
-        i += 2 + seg_len
-    return None
 
 
 def reduction_factor(h: int, w: int, min_size: int) -> int:

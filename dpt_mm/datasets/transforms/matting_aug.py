@@ -76,7 +76,7 @@ def _three_levels(alpha: np.ndarray) -> np.ndarray:
     ``>= 255`` and whether the maximum is ``<= 0``, which depends only on
     which pixels are ``>= 255`` and which are ``<= 0``. Mapping those to
     255 and 0 and all others to 128 keeps its answer and lets OpenCV erode
-    uint8 instead of float64 (several times faster).
+    uint8 instead of float64.
 
     Args:
         alpha (np.ndarray): Float alpha on a 0-255 scale.
@@ -111,7 +111,7 @@ class GenerateTrimapResized(GenerateTrimap):
     ``GenMask``. An alpha already of size ``work_size``, or
     ``work_size=None``, gives exactly ``GenerateTrimap``'s trimap. A float
     alpha is eroded as its uint8 three-level stand-in (same trimap, cast
-    back to the alpha's dtype), which OpenCV erodes several times faster.
+    back to the alpha's dtype), which OpenCV erodes faster.
 
     Note that after the nearest round trip a known trimap pixel agrees with
     the alpha pixel it was sampled from, which may be a neighbour of its own

@@ -239,13 +239,20 @@ def gauss_gradient_kernels(sigma: float = 1.4,
     return gauss / np.linalg.norm(gauss), dgauss / np.linalg.norm(dgauss)
 
 
-def _unknown_bbox(unknown: np.ndarray) -> Optional[BBox]:
-    """(top, bottom, left, right) half-open box of True pixels, or None."""
-    rows = np.flatnonzero(unknown.any(axis=1))
-    if rows.size == 0:
+def mask_bbox(mask: np.ndarray) -> Optional[BBox]:
+    """Half-open box ``(top, bottom, left, right)`` of a mask's nonzero
+    pixels (``cv2.boundingRect``), or None when there are none.
+
+    Args:
+        mask (np.ndarray): HxW bool or uint8 mask.
+
+    Returns:
+        tuple[int] | None: The box.
+    """
+    x, y, w, h = cv2.boundingRect(mask.astype(np.uint8, copy=False))
+    if w == 0 or h == 0:
         return None
-    cols = np.flatnonzero(unknown[rows[0]:rows[-1] + 1].any(axis=0))
-    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+    return y, y + h, x, x + w
 
 
 class _Sample:
@@ -261,7 +268,7 @@ class _Sample:
                  trimap: np.ndarray) -> None:
         self.pred, self.alpha, self.trimap = pred, alpha, trimap
         unknown = trimap == UNKNOWN
-        self.bbox = _unknown_bbox(unknown)
+        self.bbox = mask_bbox(unknown)
         if self.bbox is None:
             self.num_unknown = 0
             return

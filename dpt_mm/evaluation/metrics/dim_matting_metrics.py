@@ -10,12 +10,10 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
-from mmagic.evaluation.metrics.base_sample_wise_metric import \
-    BaseSampleWiseMetric
+from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
 from dpt_mm.registry import METRICS
-from dpt_mm.utils.patches import mmengine_metric_evaluate
 from ..functional import (MASK_MODES, METRIC_FUNCS, METRIC_KEYS,
                           count_unknown, evaluate_sample)
 
@@ -58,7 +56,7 @@ def _first_present(sample: dict, keys: Sequence[str]):
 
 
 @METRICS.register_module()
-class DIMMattingMetrics(BaseSampleWiseMetric):
+class DIMMattingMetrics(BaseMetric):
     """SAD, MSE, Grad and Conn of the official DIM evaluation in one pass.
 
     Values match the MATLAB code of Deep Image Matting (see
@@ -222,24 +220,49 @@ class DIMMattingMetrics(BaseSampleWiseMetric):
             for name in self.metrics
         }
 
+    # mmagic's Evaluator (MultiValLoop / MultiTestLoop) groups metrics by
+    # these two and asks the first of a group for its sampler
+    SAMPLER_MODE = 'normal'
+    sample_model = 'orig'
+
+    def get_metric_sampler(self, model, dataloader, metrics):
+        """The batches to evaluate on: the evaluation data loader itself.
+
+        Args:
+            model (nn.Module): The model under evaluation (unused).
+            dataloader (DataLoader): The evaluation data loader.
+            metrics (list): The metrics sharing the sampler (unused).
+
+        Returns:
+            DataLoader: ``dataloader``.
+        """
+        return dataloader
+
+    def prepare(self, module, dataloader) -> None:
+        """Remember the dataset length (called by mmagic's ``Evaluator``).
+
+        Args:
+            module (nn.Module): The model under evaluation (unused).
+            dataloader (DataLoader): The evaluation data loader.
+        """
+        self.size = len(dataloader.dataset)
+
     def evaluate(self, size: Optional[int] = None) -> dict:
         """Evaluate the processed samples.
 
-        Works under mmagic's ``Evaluator`` (which calls :meth:`prepare` and
-        then ``evaluate()``) and under MMEngine's (``evaluate(size)``).
+        MMEngine's ``Evaluator`` passes ``size``; mmagic's calls
+        ``evaluate()`` after :meth:`prepare`.
 
         Args:
-            size (int, optional): Dataset length; defaults to the one set in
+            size (int, optional): Dataset length; defaults to the one set by
                 :meth:`prepare`, else the number of processed samples.
 
         Returns:
             dict: Metric name to value.
         """
         if size is None:
-            size = getattr(self, 'size', None)
-        if size is None:
-            size = len(self.results)
-        return mmengine_metric_evaluate(self, size)
+            size = getattr(self, 'size', None) or len(self.results)
+        return super().evaluate(size)
 
 
 @METRICS.register_module()

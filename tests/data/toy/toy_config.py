@@ -1,7 +1,8 @@
 # Tiny config for the foundation tests: epoch-based, 2 epochs of 8 iters.
 _base_ = '../../../configs/_base_/default_runtime.py'
-custom_imports = dict(imports=['dpt_mm', 'toy_plugin'],
-                      allow_failed_imports=False)
+custom_imports = dict(
+    imports=['dpt_mm', 'dpt_mm.engine.safe_io', 'toy_plugin'],
+    allow_failed_imports=False)
 model = dict(type='ToyRegressor')
 train_dataloader = dict(
     batch_size=4,
