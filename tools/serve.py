@@ -91,7 +91,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         default=None,
         help='memory the requests in flight may use together, estimated as '
         'photo pixels x the model\'s measured bytes per pixel (default: '
-        'half the memory available at start)')
+        '3/4 of the memory available at start)')
     parser.add_argument(
         '--bytes-per-pixel',
         type=float,
@@ -122,6 +122,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 def main(argv: Optional[List[str]] = None) -> int:
     """Run the server until interrupted; return the exit status."""
     args = parse_args(argv)
+    from dpt_mm.apis.admission import default_in_flight
     from dpt_mm.apis.webapp import (MattingService, build_choices, create_app,
                                     discover_work_dir)
     pairs = [(cfg, None if ckpt == 'random' else ckpt)
@@ -155,6 +156,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     except (FileNotFoundError, ValueError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 2
+    import torch
+    if not (args.device or '').startswith('cuda') \
+            and not (args.device is None and torch.cuda.is_available()):
+        # the cores shared by the requests in flight (one each by default)
+        cores = default_in_flight('cpu')
+        torch.set_num_threads(
+            max(1, cores // service.admission.max_in_flight))
     import uvicorn
     for choice in choices:
         print(f'model {choice.key}: {choice.name}', file=sys.stderr)

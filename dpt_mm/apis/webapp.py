@@ -43,6 +43,9 @@ MAX_BAND_FRACTION = 0.25
 CALIBRATION_SIDES = (512, 1024)
 #: factor on a request's estimated memory (measurement noise, allocator)
 MEMORY_MARGIN = 1.25
+#: the default memory budget: this fraction of the memory available at
+#: start (the rest: the models kept, the server, other processes)
+DEFAULT_BUDGET_FRACTION = 0.75
 
 #: an uploaded file's content: bytes, or a binary file (seekable)
 UploadData = Union[bytes, BinaryIO]
@@ -279,8 +282,8 @@ class MattingService:
         max_queue (int, optional): Requests waiting for a slot; twice
             ``max_in_flight`` when None.
         memory_budget_gb (float, optional): Memory the requests in flight
-            may use together; half the system's available memory at start
-            when None.
+            may use together; :data:`DEFAULT_BUDGET_FRACTION` of the
+            system's available memory at start when None.
         bytes_per_pixel (float, optional): Memory per photo pixel of every
             model (no overhead) instead of measuring it.
         queue_timeout (float): Longest wait for a slot, in seconds.
@@ -320,8 +323,8 @@ class MattingService:
         if max_queue is None:
             max_queue = 2 * max_in_flight
         budget = (
-            available_memory() // 2 if memory_budget_gb is None else
-            int(memory_budget_gb * 2**30))
+            int(available_memory() * DEFAULT_BUDGET_FRACTION)
+            if memory_budget_gb is None else int(memory_budget_gb * 2**30))
         self.admission = AdmissionControl(max_in_flight, max_queue, budget,
                                           queue_timeout)
         self.fixed_memory = (None if bytes_per_pixel is None else
@@ -405,12 +408,12 @@ class MattingService:
               trimap: Optional[Upload] = None,
               mask: Optional[Upload] = None,
               band: int = 10,
-              fg_method: str = 'auto') -> int:
+              fg_method: str = 'auto') -> Optional[int]:
         """Check a request before anything is decoded.
 
         Returns:
-            int: The photo's pixels (from its header; the largest accepted
-            when the header cannot be read).
+            int, optional: The photo's pixels, from its header or else the
+            guide's; None when neither header can be read.
 
         Raises:
             ValueError: Bad input, naming the field or file and the limit.
@@ -453,7 +456,7 @@ class MattingService:
                     f'band: must be in [1, {limit}] px ({MAX_BAND_FRACTION:g}'
                     f' of the photo\'s shorter side, {short} px), got '
                     f'{band}')
-        return size[0] * size[1] if size else self.max_pixels
+        return size[0] * size[1] if size else None
 
     def matte(self,
               key: str,
@@ -491,8 +494,12 @@ class MattingService:
         pixels = self.check(key, photo, trimap, mask, band, fg_method)
         guide_kind = 'trimap' if trimap is not None else 'mask'
         inferencer, memory = self._model(key, fg_method)
-        what = f'{photo[0] or "the photo"} ({pixels / 1e6:.2f} MP)'
-        with self.admission.admit(memory.estimate(pixels), what):
+        if pixels is None:  # a format only OpenCV may read: run it alone
+            cost, what = self.admission.memory_budget, photo[0]
+        else:
+            cost = memory.estimate(pixels)
+            what = f'{photo[0] or "the photo"} ({pixels / 1e6:.2f} MP)'
+        with self.admission.admit(cost, what):
             try:
                 out = self._run(inferencer, photo, guide_kind, trimap or mask,
                                 band, fg_method)

@@ -441,6 +441,14 @@ def test_limits_are_413_naming_the_limit(limited):
                                   'page accepts (5 MB)')
 
 
+def test_files_without_an_image_header_are_400(limited):
+    """No size to estimate memory from: run alone (the whole budget), and
+    the inferencer names the file it cannot decode."""
+    r = post_bytes(limited['url'], ('a.txt', b'text\n'), ('b.txt', b'x\n'))
+    assert r.status_code == 400, r.text
+    assert r.json()['detail'].startswith('a.txt: cannot decode')
+
+
 @pytest.mark.parametrize('size, fg_method', [((1, 1), 'auto'),
                                              ((1, 1), 'blur'),
                                              ((2, 3), 'ml'),
@@ -467,6 +475,31 @@ def test_tiny_photos(server, size, fg_method):
                    ('tiny_mask.png', png(np.full((h, w), 255, np.uint8))),
                    kind='mask', band=1)
     assert r.status_code == 200, r.text
+
+
+@pytest.mark.slow  # 200 requests against tools/serve.py: minutes
+def test_soak(tmp_path):
+    """tools/benchmarks/serve_soak.py: every good request answered 200
+    (503s retried), every bad one 4xx, no other 5xx, the server's peak RSS
+    within its idle RSS plus the memory budget, the server still up."""
+    import json
+    spec = importlib.util.spec_from_file_location(
+        'dpt_serve_soak', osp.join(ROOT, 'tools', 'benchmarks',
+                                   'serve_soak.py'))
+    soak = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(soak)
+    out = tmp_path / 'soak.json'
+    rc = soak.main([
+        '--requests', '200', '--clients', '8', '--sizes', '320x240',
+        '640x480', '--json',
+        str(out)
+    ])
+    res = json.loads(out.read_text())
+    assert rc == 0, res
+    assert res['failures'] == [] and res['server_alive']
+    assert res['answered'] == 180  # every 10th request is bad input
+    assert set(res['codes']) <= {'200', '400', '503'}
+    assert res['peak_rss_gb'] <= res['idle_rss_gb'] + res['memory_budget_gb']
 
 
 def test_model_list_and_page(server, files):
@@ -534,6 +567,14 @@ def test_serve_cli_bad_arguments(tmp_path):
     spec.loader.exec_module(serve)
     assert serve.main(['--model', CONFIG, str(tmp_path / 'x.pth')]) == 2
     assert serve.main(['--work-dir', str(tmp_path / 'none')]) == 2
+    for flag, value in (('--max-in-flight', '0'), ('--max-queue', '-1'),
+                        ('--memory-budget-gb', '0'),
+                        ('--bytes-per-pixel', '-5')):
+        with pytest.raises(SystemExit) as exit_info:
+            serve.parse_args([flag, value])
+        assert exit_info.value.code == 2
+    args = serve.parse_args(['--max-in-flight', '3', '--max-queue', '0'])
+    assert (args.max_in_flight, args.max_queue) == (3, 0)
 
 
 # ------------------------------------------------------------- browser

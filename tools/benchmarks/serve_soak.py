@@ -6,7 +6,7 @@ with the tiny demo MatteFormer (random init unless ``--model`` gives a
 config and checkpoint), waits for it, warms the model up (its memory per
 pixel is measured on first use), then sends ``--requests`` requests from
 ``--clients`` threads. Requests cycle through photo sizes (``--sizes``),
-trimaps and coarse masks, and every ``--bad-every``-th one is bad input
+trimaps and coarse masks, foreground methods (``--fg-methods``), and every ``--bad-every``-th one is bad input
 (wrong-size trimap, a band above the limit, a text file, an unknown
 model), which must be answered 4xx. A client that gets 503 waits the
 ``Retry-After`` seconds (at most ``--max-retry-wait``) and sends the same
@@ -21,7 +21,7 @@ the limits it ran with. Exit status 1 when an answer was a 5xx other than
 
 Example (the numbers in docs/serve.md)::
 
-    python tools/benchmarks/serve_soak.py --requests 300 --clients 6
+    python tools/benchmarks/serve_soak.py --requests 300 --clients 8
 """
 import argparse
 import json
@@ -91,13 +91,15 @@ class Soak:
         inputs (dict): ``(w, h)`` -> files of :func:`make_inputs`.
         bad_every (int): Every n-th request is bad input.
         max_retry_wait (float): Longest wait honoured from Retry-After.
+        fg_methods (list[str]): Foreground methods, cycled.
     """
 
     BAD = ('small_trimap', 'band', 'text', 'model')
 
     def __init__(self, url: str, inputs: Dict, bad_every: int,
-                 max_retry_wait: float) -> None:
+                 max_retry_wait: float, fg_methods: List[str]) -> None:
         self.url = url
+        self.fg_methods = fg_methods
         self.inputs = inputs
         self.sizes = sorted(inputs)
         self.bad_every = bad_every
@@ -114,7 +116,9 @@ class Soak:
         """Form fields and files of request ``i``, and whether it is bad."""
         w, h = self.sizes[i % len(self.sizes)]
         files = self.inputs[(w, h)]
-        data = dict(model='m0', fg_method='blur')
+        data = dict(
+            model='m0',
+            fg_method=self.fg_methods[(i // 2) % len(self.fg_methods)])
         upload = dict(photo=('photo.png', files['photo']))
         bad = self.bad_every and i % self.bad_every == self.bad_every - 1
         kind = self.BAD[(i // max(self.bad_every, 1)) % len(self.BAD)] \
@@ -198,13 +202,18 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--requests', type=int, default=300)
-    parser.add_argument('--clients', type=int, default=6)
+    parser.add_argument('--clients', type=int, default=8)
     parser.add_argument(
         '--sizes',
         nargs='+',
         default=['320x240', '640x480', '1024x768'],
         help='photo sizes WxH, cycled')
     parser.add_argument('--bad-every', type=int, default=10)
+    parser.add_argument(
+        '--fg-methods',
+        nargs='+',
+        default=['blur', 'auto'],
+        help='foreground methods, cycled')
     parser.add_argument('--max-retry-wait', type=float, default=5.)
     parser.add_argument(
         '--model',
@@ -259,13 +268,16 @@ def main(argv: Optional[List[str]] = None) -> int:
         in_flight, queued, budget_gb = (int(limits[1]), int(limits[2]),
                                         float(limits[3]))
         inputs = {size: make_inputs(*size) for size in args.sizes}
-        soak = Soak(url, inputs, args.bad_every, args.max_retry_wait)
-        # warm-up: builds the model and measures its memory per pixel
-        warm = soak.request(0)
-        r = requests.post(
-            f'{url}/api/matte', data=warm[0], files=warm[1], timeout=600)
-        if r.status_code != 200:
-            raise SystemExit(f'warm-up failed: {r.status_code} {r.text}')
+        soak = Soak(url, inputs, args.bad_every, args.max_retry_wait,
+                    args.fg_methods)
+        # warm-up: builds the model and measures its memory per foreground
+        # method (requests 0, 2, 4, ... cycle through the methods)
+        for i in range(len(args.fg_methods)):
+            data, upload, _ = soak.request(2 * i)
+            r = requests.post(
+                f'{url}/api/matte', data=data, files=upload, timeout=600)
+            if r.status_code != 200:
+                raise SystemExit(f'warm-up failed: {r.status_code} {r.text}')
         idle = status_kb(server.pid, 'VmRSS')
         try:  # the peak from here on (Linux: reset VmHWM to VmRSS)
             with open(f'/proc/{server.pid}/clear_refs', 'w') as f:
