@@ -7,6 +7,7 @@ limits are chosen.
 """
 import ctypes
 import ctypes.util
+import functools
 import math
 import os
 import threading
@@ -152,17 +153,22 @@ class ProcessMemory:
         return max(peak[0], self.rss())
 
 
+@functools.lru_cache(maxsize=1)
+def _malloc_trim() -> Optional[Callable[[int], int]]:
+    """glibc's ``malloc_trim``, or None elsewhere."""
+    try:
+        return ctypes.CDLL(ctypes.util.find_library('c')).malloc_trim
+    except (OSError, AttributeError, TypeError):
+        return None
+
+
 def release_free_memory() -> None:
     """Give freed heap memory back to the system (glibc ``malloc_trim``),
     so that the resident size follows the work in flight; a no-op
     elsewhere."""
-    name = ctypes.util.find_library('c')
-    try:
-        libc = ctypes.CDLL(name)
-        trim = libc.malloc_trim
-    except (OSError, AttributeError, TypeError):
-        return
-    trim(0)
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 class AdmissionControl:

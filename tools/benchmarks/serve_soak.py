@@ -6,9 +6,9 @@ with the tiny demo MatteFormer (random init unless ``--model`` gives a
 config and checkpoint), waits for it, warms the model up (its memory per
 pixel is measured on first use), then sends ``--requests`` requests from
 ``--clients`` threads. Requests cycle through photo sizes (``--sizes``),
-trimaps and coarse masks, foreground methods (``--fg-methods``), and every ``--bad-every``-th one is bad input
-(wrong-size trimap, a band above the limit, a text file, an unknown
-model), which must be answered 4xx. A client that gets 503 waits the
+trimaps and coarse masks and foreground methods (``--fg-methods``); every
+``--bad-every``-th one is bad input (wrong-size trimap, a band above the
+limit, a text file, an unknown model), which must be answered 4xx. A client that gets 503 waits the
 ``Retry-After`` seconds (at most ``--max-retry-wait``) and sends the same
 request again. The server is stopped at the end.
 
