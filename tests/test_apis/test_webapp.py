@@ -328,9 +328,11 @@ def limited(files):
     _, memory = service._model('m0', 'blur')
     cost = memory.estimate(SIDES[1]**2)
     service.admission.memory_budget = int(2.5 * cost)
-    # count the requests that run at once
+    # count the requests that run at once; a test may hold them at a gate
     running = dict(now=0, most=0)
     lock = threading.Lock()
+    gate = threading.Event()
+    gate.set()
     run = service._run
 
     def counted(*args, **kwargs):
@@ -338,6 +340,7 @@ def limited(files):
             running['now'] += 1
             running['most'] = max(running['most'], running['now'])
         try:
+            gate.wait(60)
             return run(*args, **kwargs)
         finally:
             with lock:
@@ -345,7 +348,8 @@ def limited(files):
 
     service._run = counted
     url, stop = start_server(create_app(service))
-    yield dict(url=url, service=service, cost=cost, running=running)
+    yield dict(
+        url=url, service=service, cost=cost, running=running, gate=gate)
     stop()
 
 
@@ -363,7 +367,8 @@ def test_load_beyond_the_limits_is_503_and_memory_stays_in_budget(limited):
     """Eight concurrent 256x256 requests: two run (the memory
     budget), one waits, five are refused at once with 503 + Retry-After;
     the resident memory added meanwhile stays under the budget; the next
-    request is answered."""
+    request is answered. The running requests are held until the refusals
+    are in (or 60 s), so that none ends before the last one arrives."""
     from dpt_mm.apis.webapp import calibration_scene
     photo, trimap = calibration_scene(SIDES[1])
     url, service = limited['url'], limited['service']
@@ -377,6 +382,7 @@ def test_load_beyond_the_limits_is_503_and_memory_stays_in_budget(limited):
 
     memory = ProcessMemory()
     before = memory.rss()
+    limited['gate'].clear()
 
     def burst():
         threads = [
@@ -384,6 +390,11 @@ def test_load_beyond_the_limits_is_503_and_memory_stays_in_budget(limited):
         ]
         for t in threads:
             t.start()
+        deadline = time.time() + 60
+        while sum(r is not None for r in results) < 5 \
+                and time.time() < deadline:
+            time.sleep(0.05)
+        limited['gate'].set()
         for t in threads:
             t.join(300)
             assert not t.is_alive(), 'a request did not end'
