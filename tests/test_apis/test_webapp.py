@@ -104,8 +104,8 @@ def server(files):
     import uvicorn
     choices = build_choices([(CONFIG, files['ckpt']),
                              (CONFIG, files['bad_ckpt'])])
-    app = create_app(
-        MattingService(choices, 'cpu', calibration_sides=SIDES))
+    # a fixed memory per pixel (the `limited` server measures its own)
+    app = create_app(MattingService(choices, 'cpu', bytes_per_pixel=1000))
     port = free_port()
     srv = uvicorn.Server(
         uvicorn.Config(app, host='127.0.0.1', port=port, log_level='error'))
