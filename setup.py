@@ -29,6 +29,7 @@ setup(
     long_description=open(osp.join(HERE, 'README.md')).read(),
     long_description_content_type='text/markdown',
     packages=find_packages(exclude=('tests', 'tests.*', 'configs', 'tools')),
+    package_data={'dpt_mm.apis': ['static/*.html']},
     python_requires='>=3.9',
     install_requires=read_requirements('runtime.txt'),
     extras_require={

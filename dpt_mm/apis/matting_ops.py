@@ -179,8 +179,8 @@ def estimate_foreground(image: np.ndarray,
         alpha (np.ndarray): HxW uint8 alpha.
         method (str): 'ml' - pymatting's multi-level estimator (error if
             pymatting is missing); 'blur' - built-in blur fusion; 'auto' -
-            'ml' when pymatting imports, else 'blur' with a warning.
-            Defaults to 'auto'.
+            'ml' when pymatting imports, else 'blur' with a warning; a
+            one-pixel image always takes 'blur'. Defaults to 'auto'.
 
     Returns:
         np.ndarray: HxWx3 uint8 foreground in the channel order of ``image``.
@@ -194,10 +194,10 @@ def estimate_foreground(image: np.ndarray,
     if method == 'ml' and ml is None:
         raise ImportError('fg method "ml" needs pymatting: '
                           'pip install pymatting')
-    if ml is not None:
+    if ml is not None and a.size > 1:
         fg = ml(img, a)
-    else:
-        if method == 'auto':
+    else:  # pymatting's levels need two pixels; for one, both give I
+        if method == 'auto' and ml is None:
             warnings.warn('pymatting is not installed; estimating the '
                           'foreground with blur fusion instead')
         fg = blur_fusion_foreground(img, a)

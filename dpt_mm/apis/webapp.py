@@ -1,13 +1,16 @@
 """An interactive matting page: a photo with a painted / uploaded trimap or
 a coarse mask -> alpha, foreground and RGBA cut-out, for a chosen model.
 
-FastAPI serves one HTML page with a ``<canvas>`` to paint on (Gradio would
-downgrade the pinned stack, see docs/serve.md). Uploads are written to a
-temporary folder and matted by :class:`~dpt_mm.apis.DPTMattingInferencer`
-as ``tools/infer.py`` does: same validation, trimaps from masks and outputs.
-Run it with ``tools/serve.py``; ``import dpt_mm`` does not import it.
+FastAPI serves one HTML page (``static/matting_page.html``) with a
+``<canvas>`` to paint on (Gradio would downgrade the pinned stack, see
+docs/serve.md). Uploads are written to a temporary folder and matted by
+:class:`~dpt_mm.apis.DPTMattingInferencer` as ``tools/infer.py`` does: same
+validation, trimaps from masks and outputs; requests are admitted within
+bounded memory and concurrency (:mod:`dpt_mm.apis.admission`). Run it with
+``tools/serve.py``; ``import dpt_mm`` does not import it.
 """
 import base64
+import io
 import os
 import os.path as osp
 import re
@@ -16,7 +19,8 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from pathlib import Path
+from typing import BinaryIO, Dict, List, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
@@ -24,10 +28,30 @@ from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from dpt_mm.apis.admission import (AdmissionControl, Overloaded,
+                                   ProcessMemory, TooLarge, available_memory,
+                                   default_in_flight, release_free_memory)
 from dpt_mm.utils.io import image_size
 
 #: the kinds of output the page shows and offers for download
 OUTPUT_KINDS = ('alpha', 'fg', 'cutout', 'trimap')
+#: the page itself
+PAGE_FILE = Path(__file__).with_name('static') / 'matting_page.html'
+#: largest unknown band of a coarse mask, as a fraction of the photo's
+#: shorter side (a wider band leaves little but unknown)
+MAX_BAND_FRACTION = 0.25
+#: sides of the square photos a model's memory is measured on
+CALIBRATION_SIDES = (512, 1024)
+#: factor on a request's estimated memory (measurement noise, allocator)
+MEMORY_MARGIN = 1.25
+#: the default memory budget: this fraction of the memory available at
+#: start (the rest: the models kept, the server, other processes)
+DEFAULT_BUDGET_FRACTION = 0.75
+
+#: an uploaded file's content: bytes, or a binary file (seekable)
+UploadData = Union[bytes, BinaryIO]
+#: an upload: its file name and content
+Upload = Tuple[Optional[str], UploadData]
 
 
 class ModelLoadError(RuntimeError):
@@ -36,6 +60,24 @@ class ModelLoadError(RuntimeError):
 
 class MattingFailed(RuntimeError):
     """The mattor failed on valid input (a server or model fault)."""
+
+
+@dataclass(frozen=True)
+class MemoryModel:
+    """Measured memory of one request: ``overhead + per_pixel * pixels``.
+
+    Args:
+        overhead (float): Bytes whatever the photo's size.
+        per_pixel (float): Bytes per photo pixel.
+    """
+
+    overhead: float
+    per_pixel: float
+
+    def estimate(self, pixels: int) -> int:
+        """Bytes a request on a photo of ``pixels`` pixels needs, with
+        :data:`MEMORY_MARGIN`."""
+        return int(MEMORY_MARGIN * (self.overhead + self.per_pixel * pixels))
 
 
 @dataclass(frozen=True)
@@ -53,8 +95,9 @@ class ModelChoice:
     checkpoint: Optional[str]
 
     @property
-    def label(self) -> str:
-        """What the page shows: config stem and checkpoint (or random)."""
+    def name(self) -> str:
+        """What the page shows: the config's name and the checkpoint's run
+        folder and file name (or random init), no server folders."""
         ckpt = (
             osp.join(
                 osp.basename(osp.dirname(self.checkpoint)),
@@ -154,11 +197,59 @@ def _safe_name(name: Optional[str], default: str) -> str:
     return base or default
 
 
+def without_paths(message: str) -> str:
+    """``message`` with every absolute path cut to its last part, so that
+    an answer names files, not the server's folders."""
+    return re.sub(r'(?<![\w.])(?:/[^/\s:\'",()]+)+/(?=[^/\s])', '', message)
+
+
+def _file_size(data: UploadData) -> int:
+    """Bytes of an upload given as bytes or a seekable binary file."""
+    if isinstance(data, (bytes, bytearray)):
+        return len(data)
+    data.seek(0, io.SEEK_END)
+    size = data.tell()
+    data.seek(0)
+    return size
+
+
+def _read(data: UploadData) -> bytes:
+    """The whole upload as bytes."""
+    if isinstance(data, (bytes, bytearray)):
+        return bytes(data)
+    data.seek(0)
+    return data.read()
+
+
+def calibration_scene(side: int) -> Tuple[bytes, bytes]:
+    """A ``side`` x ``side`` textured photo with an elliptic object and its
+    trimap, as PNG files: the request a model's memory is measured on."""
+    rng = np.random.default_rng(0)
+    small = rng.integers(0, 255, (side // 16 + 1, side // 16 + 1, 3),
+                         np.uint8)
+    photo = cv2.resize(small, (side, side), interpolation=cv2.INTER_CUBIC)
+    mask = np.zeros((side, side), np.uint8)
+    cv2.ellipse(mask, (side // 2, side // 2), (side * 3 // 10, side // 3), 0,
+                0, 360, 255, -1)
+    from dpt_mm.apis.matting_ops import trimap_from_mask
+    trimap = trimap_from_mask(mask, band=max(1, side // 32))
+    return (cv2.imencode('.png', photo)[1].tobytes(),
+            cv2.imencode('.png', trimap)[1].tobytes())
+
+
 class MattingService:
-    """Runs :class:`~dpt_mm.apis.DPTMattingInferencer` for the page.
+    """Runs :class:`~dpt_mm.apis.DPTMattingInferencer` for the page, within
+    bounded memory and concurrency.
 
     Inferencers are built on first use of a model and the last
-    ``max_models`` are kept; one request runs at a time.
+    ``max_models`` are kept. Each request is checked (sizes from the file
+    headers, band, model, foreground method), its memory is estimated by
+    the model's :class:`MemoryModel` and it runs under
+    :class:`~dpt_mm.apis.admission.AdmissionControl`. The memory model is
+    measured once per model and foreground method, alone in the process:
+    the peak resident memory above the memory before it of a
+    :func:`calibration_scene` request at each of ``calibration_sides``
+    (after a small warm-up request), a line through the two.
 
     Args:
         choices (Sequence[ModelChoice]): The model list.
@@ -170,8 +261,20 @@ class MattingService:
         max_upload_mb (float): Largest accepted upload. Defaults to 50.
         max_megapixels (float): Largest accepted photo, read from its
             header before decoding (a small file can hold a huge image).
-            Defaults to 40 (above a 4000x3000 phone photo, 12 MP, with
-            room; a whole-image pass needs about 10 GB at 12 MP).
+            Defaults to 40.
+        max_in_flight (int, optional): Requests matted at once; one per
+            CPU core (one on a GPU) when None.
+        max_queue (int, optional): Requests waiting for a slot; twice
+            ``max_in_flight`` when None.
+        memory_budget_gb (float, optional): Memory the requests in flight
+            may use together; :data:`DEFAULT_BUDGET_FRACTION` of the
+            system's available memory at start when None.
+        bytes_per_pixel (float, optional): Memory per photo pixel of every
+            model (no overhead) instead of measuring it.
+        queue_timeout (float): Longest wait for a slot, in seconds.
+            Defaults to 300.
+        calibration_sides (tuple[int, int]): Photo sides the memory is
+            measured at. Defaults to :data:`CALIBRATION_SIDES`.
     """
 
     def __init__(self,
@@ -180,16 +283,40 @@ class MattingService:
                  tile: int = 0,
                  max_models: int = 2,
                  max_upload_mb: float = 50.,
-                 max_megapixels: float = 40.) -> None:
+                 max_megapixels: float = 40.,
+                 max_in_flight: Optional[int] = None,
+                 max_queue: Optional[int] = None,
+                 memory_budget_gb: Optional[float] = None,
+                 bytes_per_pixel: Optional[float] = None,
+                 queue_timeout: float = 300.,
+                 calibration_sides: Tuple[int, int] = CALIBRATION_SIDES
+                 ) -> None:
         if not choices:
             raise ValueError('no models to serve: give --model CONFIG CKPT '
                              'or --work-dir DIR')
+        if bytes_per_pixel is not None and bytes_per_pixel <= 0:
+            raise ValueError(
+                f'bytes per pixel must be > 0, got {bytes_per_pixel}')
         self.choices = {c.key: c for c in choices}
         self.device = device
         self.tile = tile
         self.max_models = max_models
         self.max_upload = int(max_upload_mb * 2**20)
         self.max_pixels = int(max_megapixels * 1e6)
+        if max_in_flight is None:
+            max_in_flight = default_in_flight(device)
+        if max_queue is None:
+            max_queue = 2 * max_in_flight
+        budget = (
+            int(available_memory() * DEFAULT_BUDGET_FRACTION)
+            if memory_budget_gb is None else int(memory_budget_gb * 2**30))
+        self.admission = AdmissionControl(max_in_flight, max_queue, budget,
+                                          queue_timeout)
+        self.fixed_memory = (None if bytes_per_pixel is None else
+                             MemoryModel(0., bytes_per_pixel))
+        self.calibration_sides = calibration_sides
+        #: measured memory per (model key, foreground estimator)
+        self.memory: Dict[Tuple[str, str], MemoryModel] = {}
         self._inferencers: 'OrderedDict[str, object]' = OrderedDict()
         self._lock = threading.Lock()
 
@@ -199,7 +326,7 @@ class MattingService:
         Raises:
             KeyError: Unknown key.
             ModelLoadError: The model cannot be built or its checkpoint
-                does not fit (the message says why).
+                does not fit (the message says why, without folders).
         """
         if key not in self.choices:
             raise KeyError(key)
@@ -212,65 +339,163 @@ class MattingService:
             inferencer = DPTMattingInferencer(choice.config, choice.checkpoint,
                                               self.device)
         except (FileNotFoundError, RuntimeError, ValueError) as err:
-            raise ModelLoadError(f'{choice.label}: {err}') from err
+            raise ModelLoadError(without_paths(f'{choice.name}: {err}')) \
+                from err
         self._inferencers[key] = inferencer
         while len(self._inferencers) > self.max_models:
             self._inferencers.popitem(last=False)
         return inferencer
 
+    @staticmethod
+    def fg_family(fg_method: str) -> str:
+        """The foreground estimator that ``fg_method`` runs: 'ml' or
+        'blur' ('auto' is 'ml' when pymatting imports)."""
+        if fg_method == 'auto':
+            from dpt_mm.apis.matting_ops import _pymatting_ml
+            return 'ml' if _pymatting_ml() is not None else 'blur'
+        return fg_method
+
+    def _model(self, key: str, fg_method: str):
+        """The inferencer of ``key`` and its :class:`MemoryModel` with
+        ``fg_method`` (measured on first use, alone in the process)."""
+        family = self.fg_family(fg_method)
+        with self._lock:
+            inferencer = self.inferencer(key)  # ModelLoadError
+            memory = self.fixed_memory or self.memory.get((key, family))
+            if memory is None:
+                memory = self._measure(inferencer, family)
+                self.memory[(key, family)] = memory
+        return inferencer, memory
+
+    def _measure(self, inferencer, fg_method: str) -> MemoryModel:
+        """Measure the memory of requests at the calibration sides."""
+        process = ProcessMemory()
+        deltas = []
+        with self.admission.exclusive():
+            for side in (64, ) + tuple(self.calibration_sides):
+                photo, trimap = calibration_scene(side)
+                release_free_memory()
+                before = process.rss()
+                peak = process.peak_during(lambda: self._run(
+                    inferencer, ('photo.png', photo), 'trimap',
+                    ('trimap.png', trimap), 1, fg_method))
+                deltas.append((side * side, max(peak - before, 0)))
+            release_free_memory()
+        (p0, d0), (p1, d1) = deltas[1:]  # the first run is a warm-up
+        per_pixel = (d1 - d0) / (p1 - p0)
+        if per_pixel <= 0:  # noise: all of it per pixel
+            return MemoryModel(0., max(d0, d1, 1) / p0)
+        return MemoryModel(max(d0 - per_pixel * p0, 0.), per_pixel)
+
+    def check(self,
+              key: str,
+              photo: Upload,
+              trimap: Optional[Upload] = None,
+              mask: Optional[Upload] = None,
+              band: int = 10,
+              fg_method: str = 'auto') -> Optional[int]:
+        """Check a request before anything is decoded.
+
+        Returns:
+            int, optional: The photo's pixels, from its header or else the
+            guide's; None when neither header can be read.
+
+        Raises:
+            ValueError: Bad input, naming the field or file and the limit.
+            TooLarge: A file or photo above a size limit (HTTP 413).
+        """
+        from dpt_mm.apis.matting_ops import FG_METHODS
+        if key not in self.choices:
+            raise ValueError(f'model: unknown model {key!r}; choose one of '
+                             f'{", ".join(self.choices)}')
+        if (trimap is None) == (mask is None):
+            raise ValueError('give exactly one of a trimap (painted or a '
+                             'file) or a coarse mask')
+        if fg_method not in FG_METHODS:
+            raise ValueError(f'fg_method: the foreground method must be '
+                             f'one of {", ".join(FG_METHODS)}, got '
+                             f'{fg_method!r}')
+        guide_kind = 'trimap' if trimap is not None else 'mask'
+        sizes = {}
+        for what, (name, data) in (('photo', photo),
+                                   (guide_kind, trimap or mask)):
+            nbytes = _file_size(data)
+            if not nbytes:
+                raise ValueError(f'{name or what}: the {what} file is empty')
+            if nbytes > self.max_upload:
+                raise TooLarge(f'{name}: the {what} file is larger than '
+                               f'the page accepts '
+                               f'({self.max_upload / 2**20:g} MB)')
+            size = image_size(data)  # (h, w)
+            if size and size[0] * size[1] > self.max_pixels:
+                raise TooLarge(
+                    f'{name}: the {what} is {size[1]}x{size[0]} px, more '
+                    f'than the page accepts ({self.max_pixels / 1e6:g} MP)')
+            sizes[what] = size
+        size = sizes['photo'] or sizes[guide_kind]
+        if mask is not None:
+            short = min(size) if size else int(self.max_pixels**.5)
+            limit = max(1, int(short * MAX_BAND_FRACTION))
+            if not 1 <= band <= limit:
+                raise ValueError(
+                    f'band: must be in [1, {limit}] px ({MAX_BAND_FRACTION:g}'
+                    f' of the photo\'s shorter side, {short} px), got '
+                    f'{band}')
+        return size[0] * size[1] if size else None
+
     def matte(self,
               key: str,
-              photo: Tuple[str, bytes],
-              trimap: Optional[Tuple[str, bytes]] = None,
-              mask: Optional[Tuple[str, bytes]] = None,
+              photo: Upload,
+              trimap: Optional[Upload] = None,
+              mask: Optional[Upload] = None,
               band: int = 10,
               fg_method: str = 'auto') -> Dict:
-        """Matte one uploaded photo.
+        """Matte one uploaded photo, once admitted.
 
         Args:
             key (str): Model key.
-            photo (tuple[str, bytes]): File name and content of the photo.
-            trimap (tuple[str, bytes], optional): Trimap file.
-            mask (tuple[str, bytes], optional): Coarse mask file instead.
+            photo (tuple): File name and content (bytes or a binary file)
+                of the photo.
+            trimap (tuple, optional): Trimap file.
+            mask (tuple, optional): Coarse mask file instead.
             band (int): Unknown band half width for a mask. Defaults to 10.
             fg_method (str): 'auto' | 'ml' | 'blur'. Defaults to 'auto'.
 
         Returns:
             dict: base64 PNGs ``alpha``, ``fg``, ``cutout`` (RGBA),
-            ``trimap`` (the one used), the size and the seconds taken.
+            ``trimap`` (the one used), the size, the seconds taken and the
+            model's name.
 
         Raises:
-            ValueError: Bad input; the message names the file and problem
-                (:class:`~dpt_mm.apis.MattingInputError` is one).
+            ValueError: Bad input; the message names the field or file and
+                the problem (:class:`~dpt_mm.apis.MattingInputError` is
+                one).
+            TooLarge: A file, photo or memory estimate above a limit.
+            Overloaded: The slots and queue are full (HTTP 503).
             ModelLoadError: The model could not be built.
             MattingFailed: Any other failure while matting (the message
                 names the exception; server paths are removed).
         """
-        from dpt_mm.apis.matting_ops import FG_METHODS
-        if key not in self.choices:
-            raise ValueError(f'unknown model {key!r}; choose one of '
-                             f'{", ".join(self.choices)}')
-        if (trimap is None) == (mask is None):
-            raise ValueError('give exactly one of a trimap (painted or a '
-                             'file) or a coarse mask')
-        if band < 1:
-            raise ValueError(f'band must be >= 1 pixel, got {band}')
-        if fg_method not in FG_METHODS:
-            raise ValueError(f'foreground method must be one of '
-                             f'{", ".join(FG_METHODS)}, got {fg_method!r}')
+        pixels = self.check(key, photo, trimap, mask, band, fg_method)
         guide_kind = 'trimap' if trimap is not None else 'mask'
-        guide = trimap if trimap is not None else mask
-        for what, (name, data) in (('photo', photo), (guide_kind, guide)):
-            if not data:
-                raise ValueError(f'{name or what}: the {what} file is empty')
-            if len(data) > self.max_upload:
-                raise ValueError(f'{name}: the {what} file is larger than '
-                                 f'{self.max_upload / 2**20:g} MB')
-            size = image_size(data)  # (h, w)
-            if size and size[0] * size[1] > self.max_pixels:
-                raise ValueError(
-                    f'{name}: the {what} is {size[1]}x{size[0]} px, more '
-                    f'than the page accepts ({self.max_pixels / 1e6:g} MP)')
+        inferencer, memory = self._model(key, fg_method)
+        if pixels is None:  # a format only OpenCV may read: run it alone
+            cost, what = self.admission.memory_budget, photo[0]
+        else:
+            cost = memory.estimate(pixels)
+            what = f'{photo[0] or "the photo"} ({pixels / 1e6:.2f} MP)'
+        with self.admission.admit(cost, what):
+            try:
+                out = self._run(inferencer, photo, guide_kind, trimap or mask,
+                                band, fg_method)
+            finally:
+                release_free_memory()
+        out['model'] = self.choices[key].name
+        return out
+
+    def _run(self, inferencer, photo: Upload, guide_kind: str, guide: Upload,
+             band: int, fg_method: str) -> Dict:
+        """Write the uploads to a temporary folder, matte, encode."""
         with tempfile.TemporaryDirectory(prefix='dpt_mm_serve_') as tmp:
             paths = {}
             for what, (name, data) in (('photo', photo), (guide_kind, guide)):
@@ -278,36 +503,28 @@ class MattingService:
                 os.makedirs(folder)
                 paths[what] = osp.join(folder, _safe_name(name, what))
                 with open(paths[what], 'wb') as f:
-                    f.write(data)
+                    f.write(_read(data))
             start = time.time()
             try:
-                with self._lock:
-                    inferencer = self.inferencer(key)  # ModelLoadError
-                    _, images = inferencer(
-                        img=paths['photo'],
-                        band=band,
-                        fg_method=fg_method,
-                        tile=self.tile,
-                        **{guide_kind: paths[guide_kind]})
+                _, images = inferencer(
+                    img=paths['photo'],
+                    band=band,
+                    fg_method=fg_method,
+                    tile=self.tile,
+                    **{guide_kind: paths[guide_kind]})
             except Exception as err:  # noqa: B902 (any fault is reported)
                 # name the uploads, never the server's temporary folder
                 msg = str(err).replace(tmp + os.sep, '')
                 for what in ('photo', guide_kind):
                     msg = msg.replace(what + os.sep, '')
-                msg = msg.replace(tmp, '<upload>')
+                msg = without_paths(msg.replace(tmp, '<upload>'))
                 from dpt_mm.apis.image_io import MattingInputError
                 if isinstance(err, MattingInputError):
                     raise ValueError(msg) from err
-                if isinstance(err, ModelLoadError):
-                    raise ModelLoadError(msg) from err
                 raise MattingFailed(f'{type(err).__name__}: {msg}') from err
         out = {kind: _png_b64(images[kind]) for kind in OUTPUT_KINDS}
         h, w = images['alpha'].shape[:2]
-        out.update(
-            width=w,
-            height=h,
-            seconds=round(time.time() - start, 3),
-            model=self.choices[key].label)
+        out.update(width=w, height=h, seconds=round(time.time() - start, 3))
         return out
 
 
@@ -316,8 +533,10 @@ def create_app(service: MattingService) -> FastAPI:
     and ``POST /api/matte`` (multipart form: ``model``, ``photo``, one of
     ``trimap`` / ``mask``, optional ``band`` and ``fg_method``).
 
-    Bad input is answered with HTTP 400 and ``{"detail": message}``; a
-    model that cannot be built with HTTP 500 and its message.
+    Bad input is answered with HTTP 400 and ``{"detail": message}``, input
+    above a size or memory limit with 413, a full queue with 503 and
+    ``Retry-After``, a model that cannot be built or a fault of the mattor
+    with 500; no answer holds a server path.
 
     Args:
         service (MattingService): Runs the inferencer.
@@ -327,6 +546,21 @@ def create_app(service: MattingService) -> FastAPI:
     """
     app = FastAPI(
         title='dpt-mm interactive matting', docs_url=None, redoc_url=None)
+    # two uploads at the size limit plus the form's other fields
+    max_body = 2 * service.max_upload + 2**20
+
+    @app.middleware('http')
+    async def _limit_body(request: Request, call_next):
+        length = request.headers.get('content-length', '')
+        if length.isdigit() and int(length) > max_body:
+            return JSONResponse(
+                {
+                    'detail':
+                    f'request: the body is larger than the page accepts '
+                    f'({max_body / 2**20:g} MB)'
+                },
+                status_code=413)
+        return await call_next(request)
 
     @app.exception_handler(RequestValidationError)
     async def _bad_form(request: Request, exc: RequestValidationError):
@@ -339,16 +573,14 @@ def create_app(service: MattingService) -> FastAPI:
     @app.get('/', response_class=HTMLResponse)
     def page() -> str:
         """The interactive page."""
-        return PAGE
+        return PAGE_FILE.read_text(encoding='utf-8')
 
     @app.get('/api/models')
     def models() -> List[Dict]:
-        """The model list, in the page's order."""
+        """The model list, in the page's order: key and name."""
         return [{
             'key': c.key,
-            'label': c.label,
-            'config': c.config,
-            'checkpoint': c.checkpoint
+            'name': c.name
         } for c in service.choices.values()]
 
     @app.post('/api/matte')
@@ -357,259 +589,26 @@ def create_app(service: MattingService) -> FastAPI:
               trimap: Optional[UploadFile] = File(None),
               mask: Optional[UploadFile] = File(None),
               band: int = Form(10),
-              fg_method: str = Form('auto')) -> Dict:
+              fg_method: str = Form('auto')):
         """Matte one photo; see :meth:`MattingService.matte`."""
 
-        def read(upload: Optional[UploadFile]):
-            if upload is None:
-                return None
-            return upload.filename, upload.file.read(service.max_upload + 1)
+        def upload(file: Optional[UploadFile]) -> Optional[Upload]:
+            return None if file is None else (file.filename, file.file)
 
         try:
-            return service.matte(model, read(photo), read(trimap), read(mask),
-                                 band, fg_method)
+            return service.matte(model, upload(photo), upload(trimap),
+                                 upload(mask), band, fg_method)
+        except Overloaded as err:
+            return JSONResponse({'detail': str(err)},
+                                status_code=503,
+                                headers={'Retry-After': str(err.retry_after)})
+        except TooLarge as err:
+            raise HTTPException(413, without_paths(str(err))) from err
         except ValueError as err:
-            raise HTTPException(400, str(err)) from err
+            raise HTTPException(400, without_paths(str(err))) from err
         except ModelLoadError as err:
             raise HTTPException(500, f'model {err}') from err
         except MattingFailed as err:  # e.g. out of memory in the mattor
             raise HTTPException(500, f'matting failed: {err}') from err
 
     return app
-
-
-PAGE = r"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>dpt-mm: interactive matting</title>
-<style>
- body { font-family: sans-serif; margin: 1em 2em; max-width: 1100px; }
- fieldset { margin: .6em 0; }
- #stack { position: relative; display: inline-block; border: 1px solid #888;
-          max-width: 100%; }
- #photo-canvas { display: block; max-width: 100%; }
- /* the trimap, at the photo's resolution, laid over the shown photo */
- #trimap-canvas { position: absolute; left: 0; top: 0; width: 100%;
-                  height: 100%; opacity: .55; cursor: crosshair;
-                  touch-action: none; }
- #error { color: #b00; white-space: pre-wrap; font-weight: bold; }
- .results figure { display: inline-block; margin: .5em; vertical-align: top; }
- .results img { max-width: 320px; display: block; background:
-   repeating-conic-gradient(#ccc 0 25%, #fff 0 50%) 0 0/16px 16px; }
-</style>
-</head>
-<body data-state="idle">
-<h1>Interactive matting</h1>
-<p>Load a photo, then paint over it (white: foreground, black: background,
-grey: unknown) or load a trimap (0 background, 128 unknown, 255
-foreground), or load a coarse mask instead. Pick a model and press Run.</p>
-<fieldset><legend>1. Photo</legend>
- <input type="file" id="photo" accept="image/*"> <span id="photo-info"></span>
-</fieldset>
-<fieldset><legend>2. Guide</legend>
- <label><input type="radio" name="guide" id="guide-trimap" value="trimap"
-   checked> trimap: paint below and/or load a file</label>
- <input type="file" id="trimap-file" accept="image/*"><br>
- <label><input type="radio" name="guide" id="guide-mask" value="mask">
-   coarse mask</label>
- <input type="file" id="mask-file" accept="image/*">
- <label>unknown band <input type="number" id="band" value="10" min="1"
-   style="width:4em"> px</label><br>
- Brush:
- <label><input type="radio" name="brush" id="brush-fg" value="255" checked>
-   foreground</label>
- <label><input type="radio" name="brush" id="brush-bg" value="0">
-   background</label>
- <label><input type="radio" name="brush" id="brush-unknown" value="128">
-   unknown</label>
- <label>size <input type="number" id="brush-size" value="20" min="1"
-   style="width:4em"> px</label>
- <button type="button" id="clear">Clear to unknown</button>
-</fieldset>
-<div id="stack"><canvas id="photo-canvas" width="0" height="0"></canvas>
- <canvas id="trimap-canvas" width="0" height="0"></canvas></div>
-<fieldset><legend>3. Model</legend>
- <select id="model"></select>
- <label>foreground colours <select id="fg-method">
-  <option value="auto">auto</option><option value="ml">ml (pymatting)</option>
-  <option value="blur">blur fusion</option></select></label>
- <button type="button" id="run">Run</button> <span id="status"></span>
-</fieldset>
-<div id="error"></div>
-<div class="results" id="results"></div>
-<script>
-"use strict";
-const $ = (id) => document.getElementById(id);
-const photoCanvas = $("photo-canvas"), triCanvas = $("trimap-canvas");
-const tctx = triCanvas.getContext("2d", {willReadFrequently: true});
-let photoImage = null, trimapImage = null, trimapFile = null;
-let painted = false, drawing = false, last = null;
-
-function setState(state, text) {
-  document.body.dataset.state = state;
-  $("status").textContent = text || "";
-}
-function showError(msg) { $("error").textContent = msg; setState("error"); }
-
-fetch("api/models").then((r) => r.json()).then((models) => {
-  for (const m of models) {
-    const o = document.createElement("option");
-    o.value = m.key; o.textContent = m.label; $("model").appendChild(o);
-  }
-});
-
-function loadImage(file) {
-  return new Promise((resolve) => {
-    const url = URL.createObjectURL(file), img = new Image();
-    img.onload = () => resolve(img);
-    img.onerror = () => resolve(null);
-    img.src = url;
-  });
-}
-
-function fillUnknown() {
-  tctx.fillStyle = "rgb(128,128,128)";
-  tctx.fillRect(0, 0, triCanvas.width, triCanvas.height);
-}
-
-function drawTrimapFile() {
-  // an uploaded trimap of the photo's size is shown and can be touched up;
-  // one of another size is sent as it is (the server names the mismatch)
-  if (!photoImage || !trimapImage) return;
-  if (trimapImage.naturalWidth === triCanvas.width &&
-      trimapImage.naturalHeight === triCanvas.height) {
-    tctx.drawImage(trimapImage, 0, 0);
-  }
-}
-
-$("photo").addEventListener("change", async () => {
-  $("error").textContent = "";
-  const file = $("photo").files[0];
-  photoImage = file ? await loadImage(file) : null;
-  if (!photoImage) {
-    $("photo-info").textContent = file ?
-      "the browser cannot show this file; it is sent as it is" : "";
-    return;
-  }
-  const w = photoImage.naturalWidth, h = photoImage.naturalHeight;
-  $("photo-info").textContent = w + " x " + h + " px";
-  for (const c of [photoCanvas, triCanvas]) { c.width = w; c.height = h; }
-  photoCanvas.getContext("2d").drawImage(photoImage, 0, 0);
-  fillUnknown(); painted = false; drawTrimapFile();
-});
-
-$("trimap-file").addEventListener("change", async () => {
-  trimapFile = $("trimap-file").files[0] || null;
-  trimapImage = trimapFile ? await loadImage(trimapFile) : null;
-  $("guide-trimap").checked = true;
-  if (photoImage) { fillUnknown(); painted = false; drawTrimapFile(); }
-});
-$("mask-file").addEventListener("change", () => {
-  $("guide-mask").checked = true;
-});
-$("clear").addEventListener("click", () => {
-  fillUnknown(); trimapFile = null; trimapImage = null; painted = true;
-  $("trimap-file").value = "";
-});
-
-function canvasPoint(ev) {
-  const r = triCanvas.getBoundingClientRect();
-  return [(ev.clientX - r.left) * triCanvas.width / r.width,
-          (ev.clientY - r.top) * triCanvas.height / r.height];
-}
-function stroke(p) {
-  const v = document.querySelector('input[name="brush"]:checked').value;
-  tctx.strokeStyle = tctx.fillStyle = "rgb(" + v + "," + v + "," + v + ")";
-  tctx.lineWidth = Math.max(1, +$("brush-size").value || 1);
-  tctx.lineCap = tctx.lineJoin = "round";
-  tctx.beginPath();
-  tctx.moveTo(last[0], last[1]); tctx.lineTo(p[0], p[1]); tctx.stroke();
-  tctx.beginPath();
-  tctx.arc(p[0], p[1], tctx.lineWidth / 2, 0, 2 * Math.PI); tctx.fill();
-  last = p; painted = true; $("guide-trimap").checked = true;
-}
-triCanvas.addEventListener("pointerdown", (ev) => {
-  if (!photoImage) return;
-  drawing = true; last = canvasPoint(ev); stroke(last);
-  triCanvas.setPointerCapture(ev.pointerId);
-});
-triCanvas.addEventListener("pointermove", (ev) => {
-  if (drawing) stroke(canvasPoint(ev));
-});
-for (const t of ["pointerup", "pointercancel"]) {
-  triCanvas.addEventListener(t, () => { drawing = false; });
-}
-
-function canvasTrimap() {
-  // the painted trimap as an 8-bit grey PGM: exact values, one channel
-  // (a canvas PNG would be RGBA); anti-aliased stroke edges are snapped
-  const w = triCanvas.width, h = triCanvas.height;
-  const rgba = tctx.getImageData(0, 0, w, h).data;
-  const header = new TextEncoder().encode("P5\n" + w + " " + h + "\n255\n");
-  const out = new Uint8Array(header.length + w * h);
-  out.set(header);
-  for (let i = 0; i < w * h; i++) {
-    const v = rgba[4 * i];
-    out[header.length + i] = v < 64 ? 0 : (v > 191 ? 255 : 128);
-  }
-  return new Blob([out], {type: "image/x-portable-graymap"});
-}
-
-function stem(name) { return name.replace(/\.[^.]*$/, "") || "result"; }
-
-function showResults(res, name) {
-  const box = $("results"); box.innerHTML = "";
-  const titles = {alpha: "alpha", fg: "foreground", cutout: "RGBA cut-out",
-                  trimap: "trimap used"};
-  for (const kind of ["alpha", "fg", "cutout", "trimap"]) {
-    const url = "data:image/png;base64," + res[kind];
-    const fig = document.createElement("figure");
-    const img = document.createElement("img");
-    img.src = url; img.id = "result-" + kind; img.alt = titles[kind];
-    const a = document.createElement("a");
-    a.href = url; a.id = "download-" + kind;
-    a.download = stem(name) + "_" + kind + ".png";
-    a.textContent = "download " + titles[kind];
-    const cap = document.createElement("figcaption"); cap.appendChild(a);
-    fig.appendChild(img); fig.appendChild(cap); box.appendChild(fig);
-  }
-}
-
-$("run").addEventListener("click", async () => {
-  $("error").textContent = "";
-  const photo = $("photo").files[0];
-  if (!photo) { showError("choose a photo first"); return; }
-  const form = new FormData();
-  form.append("model", $("model").value);
-  form.append("photo", photo, photo.name);
-  form.append("fg_method", $("fg-method").value);
-  if ($("guide-mask").checked) {
-    const mask = $("mask-file").files[0];
-    if (!mask) { showError("choose a coarse mask file, or use a trimap");
-                 return; }
-    form.append("mask", mask, mask.name);
-    form.append("band", $("band").value);
-  } else if (trimapFile && !painted) {
-    form.append("trimap", trimapFile, trimapFile.name);
-  } else if (photoImage) {
-    form.append("trimap", canvasTrimap(), "painted_trimap.pgm");
-  } else {
-    showError("the browser cannot show this photo, so nothing can be " +
-              "painted on it; load a trimap or a mask file"); return;
-  }
-  setState("running", "running...");
-  try {
-    const r = await fetch("api/matte", {method: "POST", body: form});
-    const json = (r.headers.get("content-type") || "").includes("json");
-    const res = json ? await r.json() : {detail: await r.text()};
-    if (!r.ok) { showError("error: " + res.detail); return; }
-    showResults(res, photo.name);
-    setState("done", "done in " + res.seconds + " s (" + res.width + " x " +
-             res.height + ", " + res.model + ")");
-  } catch (err) { showError("error: " + err); }
-});
-</script>
-</body>
-</html>
-"""

@@ -13,7 +13,7 @@ import tempfile
 import zipfile
 from collections import OrderedDict
 from typing import (BinaryIO, Callable, Dict, List, Mapping, Optional,
-                    Sequence, Tuple)
+                    Sequence, Tuple, Union)
 
 import cv2
 import numpy as np
@@ -72,29 +72,34 @@ def jpeg_size(data: bytes) -> Optional[Tuple[int, int]]:
     return None
 
 
-def image_size(data: bytes) -> Optional[Tuple[int, int]]:
+def image_size(data: Union[bytes, BinaryIO]) -> Optional[Tuple[int, int]]:
     """Read ``(height, width)`` from an encoded image's header, undecoded.
 
-    JPEGs are parsed by :func:`jpeg_size`; other formats are opened lazily
-    by Pillow, which reads the header only.
+    JPEG bytes are parsed by :func:`jpeg_size`; other formats and binary
+    files are opened lazily by Pillow, which reads the header only.
 
     Args:
-        data (bytes): The encoded file.
+        data (bytes | BinaryIO): The encoded file, as bytes or as a seekable
+            binary file (read from its start and rewound afterwards).
 
     Returns:
         Tuple[int, int] | None: The stored size, or None when the format is
         unknown or the header cannot be parsed.
     """
-    if data[:2] == b'\xff\xd8':
-        return jpeg_size(data)
+    if isinstance(data, (bytes, bytearray)) and data[:2] == b'\xff\xd8':
+        return jpeg_size(bytes(data))
     import io
 
     from PIL import Image
+    stream = io.BytesIO(data) if isinstance(data, (bytes, bytearray)) else data
     try:
-        with Image.open(io.BytesIO(data)) as img:
+        stream.seek(0)
+        with Image.open(stream) as img:
             w, h = img.size
     except Exception:  # noqa: B902 (any file Pillow cannot identify)
         return None
+    finally:
+        stream.seek(0)
     return h, w
 
 

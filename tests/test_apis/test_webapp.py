@@ -31,12 +31,14 @@ from mmengine.runner import save_checkpoint
 
 import dpt_mm  # noqa: F401  (registers dpt_mm and mmagic modules)
 from dpt_mm.apis import DPTMattingInferencer, trimap_from_mask
+from dpt_mm.apis.admission import ProcessMemory
 from dpt_mm.apis.webapp import (MattingService, build_choices, create_app,
                                 discover_work_dir)
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 CONFIG = osp.join(ROOT, 'configs', 'demo', 'matteformer-tiny_demo.py')
 H, W = 110, 150  # not multiples of 32: the mattor pads and crops back
+SIDES = (128, 256)  # memory measured at these photo sides (fast)
 
 
 def make_scene(h: int = H, w: int = W):
@@ -75,7 +77,9 @@ def files(tmp_path_factory):
         trimap=str(root / 'photo_trimap.png'),
         mask=str(root / 'photo_mask.png'),
         small_trimap=str(root / 'small_trimap.png'),
+        empty=str(root / 'empty.png'),
         text=str(root / 'notes.txt'))
+    open(paths['empty'], 'wb').close()
     cv2.imwrite(paths['photo'], image)
     cv2.imwrite(paths['trimap'], trimap)
     cv2.imwrite(paths['mask'], mask)
@@ -100,7 +104,8 @@ def server(files):
     import uvicorn
     choices = build_choices([(CONFIG, files['ckpt']),
                              (CONFIG, files['bad_ckpt'])])
-    app = create_app(MattingService(choices, 'cpu'))
+    # a fixed memory per pixel (the `limited` server measures its own)
+    app = create_app(MattingService(choices, 'cpu', bytes_per_pixel=1000))
     port = free_port()
     srv = uvicorn.Server(
         uvicorn.Config(app, host='127.0.0.1', port=port, log_level='error'))
@@ -131,9 +136,11 @@ def post(server, files, model='m0', **fields):
         if field in fields:
             path = files[fields.pop(field)]
             uploads[field] = (osp.basename(path), open(path, 'rb').read())
+    data = dict(model=model, fg_method='blur')
+    data.update(fields)
     return requests.post(
         f'{server}/api/matte',
-        data=dict(model=model, fg_method='blur', **fields),
+        data=data,
         files=uploads,
         timeout=120)
 
@@ -193,8 +200,19 @@ def test_http_mask_makes_trimap(server, files, reference):
      r'^photo\.png: \d+ pixels have values outside \{0, 128, 255\}'),
     (dict(photo='photo'), 'exactly one of a trimap'),
     (dict(trimap='trimap'), '^photo: Field required'),
-    (dict(photo='photo', trimap='trimap', model='m9'), "unknown model 'm9'"),
-    (dict(photo='photo', mask='mask', band=0), 'band must be >= 1'),
+    (dict(photo='photo', trimap='trimap', model='m9'),
+     "^model: unknown model 'm9'"),
+    (dict(photo='photo', mask='mask', band=0),
+     r'^band: must be in \[1, 27\] px \(0.25 of the photo.s shorter side, '
+     r'110 px\), got 0$'),
+    (dict(photo='photo', mask='mask', band=-3), r'^band: .* got -3$'),
+    (dict(photo='photo', mask='mask', band=100000),
+     r'^band: must be in \[1, 27\] px .* got 100000$'),
+    (dict(photo='photo', mask='mask', band=28), r'^band: .* got 28$'),
+    (dict(photo='photo', trimap='trimap', fg_method='magic'),
+     r"^fg_method: .* one of auto, ml, blur, got 'magic'"),
+    (dict(photo='empty', trimap='trimap'), r'^empty\.png: the photo file '
+     r'is empty'),
 ])
 def test_http_bad_input_is_400(server, files, fields, pattern):
     r = post(server, files, **fields)
@@ -205,7 +223,19 @@ def test_http_bad_input_is_400(server, files, fields, pattern):
 def test_unloadable_checkpoint_is_500_naming_it(server, files):
     r = post(server, files, model='m1', photo='photo', trimap='trimap')
     assert r.status_code == 500, r.text
-    assert re.search(r'bad\.pth: .*checkpoint', r.json()['detail']), r.text
+    detail = r.json()['detail']
+    assert re.search(r'bad\.pth: .*checkpoint', detail), detail
+    assert osp.dirname(files['bad_ckpt']) not in detail
+    assert not re.search(r'(^|[\s(\'"])/\w', detail), detail
+
+
+def test_without_paths():
+    from dpt_mm.apis.webapp import without_paths
+    assert without_paths('/tmp/a b/x/bad.pth: not a checkpoint (/opt/c.py)'
+                         ) == 'a b/x/bad.pth: not a checkpoint (c.py)'
+    assert without_paths("'/srv/w/run/iter_10.pth' and /etc/x"
+                         ) == "'iter_10.pth' and x"
+    assert without_paths('a/b.png: 3/4 of 1/2') == 'a/b.png: 3/4 of 1/2'
 
 
 def test_matting_fault_is_reported_without_server_paths(files, monkeypatch):
@@ -215,7 +245,8 @@ def test_matting_fault_is_reported_without_server_paths(files, monkeypatch):
     from dpt_mm.apis.image_io import MattingInputError
     from dpt_mm.apis.webapp import (MattingFailed, MattingService,
                                     build_choices)
-    service = MattingService(build_choices([(CONFIG, files['ckpt'])]), 'cpu')
+    service = MattingService(
+        build_choices([(CONFIG, files['ckpt'])]), 'cpu', bytes_per_pixel=1)
     seen = {}
 
     def failing(exc):
@@ -252,11 +283,245 @@ def test_photo_over_the_pixel_limit_is_refused_before_decoding(files):
         service.matte('m0', ('big.png', big), trimap, None, 10, 'blur')
 
 
+# ------------------------------------------------------- load and limits
+def png(img: np.ndarray) -> bytes:
+    return cv2.imencode('.png', img)[1].tobytes()
+
+
+def start_server(app):
+    """Serve ``app`` with uvicorn in a thread on loopback; return the URL
+    and a function that stops it."""
+    import uvicorn
+    port = free_port()
+    srv = uvicorn.Server(
+        uvicorn.Config(app, host='127.0.0.1', port=port, log_level='error'))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 30
+    while not srv.started:
+        assert thread.is_alive() and time.time() < deadline, \
+            'uvicorn did not start'
+        time.sleep(0.05)
+
+    def stop():
+        srv.should_exit = True
+        thread.join(10)
+
+    return f'http://127.0.0.1:{port}', stop
+
+
+@pytest.fixture(scope='module')
+def limited(files):
+    """A server with small limits: 3 slots, 1 queue place, 2 MB uploads,
+    3 MP photos, a memory budget of 2.5 requests on a 256x256 photo (so
+    memory, not the slots, allows two at once). The model's memory is
+    measured before it starts."""
+    service = MattingService(
+        build_choices([(CONFIG, files['ckpt'])], random_init=False),
+        'cpu',
+        max_upload_mb=2,
+        max_megapixels=3,
+        max_in_flight=3,
+        max_queue=1,
+        queue_timeout=60,
+        calibration_sides=SIDES)
+    _, memory = service._model('m0', 'blur')
+    cost = memory.estimate(SIDES[1]**2)
+    service.admission.memory_budget = int(2.5 * cost)
+    # count the requests that run at once; a test may hold them at a gate
+    running = dict(now=0, most=0)
+    lock = threading.Lock()
+    gate = threading.Event()
+    gate.set()
+    run = service._run
+
+    def counted(*args, **kwargs):
+        with lock:
+            running['now'] += 1
+            running['most'] = max(running['most'], running['now'])
+        try:
+            gate.wait(60)
+            return run(*args, **kwargs)
+        finally:
+            with lock:
+                running['now'] -= 1
+
+    service._run = counted
+    url, stop = start_server(create_app(service))
+    yield dict(
+        url=url, service=service, cost=cost, running=running, gate=gate)
+    stop()
+
+
+def post_bytes(url, photo, guide, kind='trimap', timeout=120, **fields):
+    data = dict(model='m0', fg_method='blur')
+    data.update(fields)
+    return requests.post(
+        f'{url}/api/matte',
+        data=data,
+        files=dict(photo=photo, **{kind: guide}),
+        timeout=timeout)
+
+
+def test_load_beyond_the_limits_is_503_and_memory_stays_in_budget(limited):
+    """Eight concurrent 256x256 requests: two run (the memory
+    budget), one waits, five are refused at once with 503 + Retry-After;
+    the resident memory added meanwhile stays under the budget; the next
+    request is answered. The running requests are held until the refusals
+    are in (or 60 s), so that none ends before the last one arrives."""
+    from dpt_mm.apis.webapp import calibration_scene
+    photo, trimap = calibration_scene(SIDES[1])
+    url, service = limited['url'], limited['service']
+    results = [None] * 8
+
+    def client(i):
+        start = time.time()
+        r = post_bytes(url, ('photo.png', photo), ('trimap.png', trimap))
+        results[i] = (r.status_code, time.time() - start,
+                      r.headers.get('retry-after'), r.json())
+
+    memory = ProcessMemory()
+    before = memory.rss()
+    limited['gate'].clear()
+
+    def burst():
+        threads = [
+            threading.Thread(target=client, args=(i, )) for i in range(8)
+        ]
+        for t in threads:
+            t.start()
+        deadline = time.time() + 60
+        while sum(r is not None for r in results) < 5 \
+                and time.time() < deadline:
+            time.sleep(0.05)
+        limited['gate'].set()
+        for t in threads:
+            t.join(300)
+            assert not t.is_alive(), 'a request did not end'
+
+    peak = memory.peak_during(burst)
+    codes = sorted(r[0] for r in results)
+    assert codes == [200] * 3 + [503] * 5, [r[0::3] for r in results]
+    done = [r for r in results if r[0] == 200]
+    refused = [r for r in results if r[0] == 503]
+    slowest_refusal = max(r[1] for r in refused)
+    assert slowest_refusal < min(r[1] for r in done)
+    for _, _, retry_after, body in refused:
+        assert int(retry_after) >= 1
+        assert re.match(r'^busy: \d requests running and \d waiting '
+                        r'\(the limits are 3 and 1\)', body['detail'])
+    for _, _, _, body in done:
+        assert (body['width'], body['height']) == (SIDES[1], ) * 2
+    assert limited['running']['most'] == 2  # the budget, not the 3 slots
+    assert peak - before <= service.admission.memory_budget, (
+        f'{(peak - before) / 2**20:.0f} MB added, budget '
+        f'{service.admission.memory_budget / 2**20:.0f} MB')
+    assert service.admission.in_flight == 0
+    assert service.admission.waiting == 0
+    # the server stays up and answers the next request
+    r = post_bytes(url, ('photo.png', photo), ('trimap.png', trimap))
+    assert r.status_code == 200, r.text
+
+
+def test_limits_are_413_naming_the_limit(limited):
+    url = limited['url']
+    budget_gb = limited['service'].admission.memory_budget / 2**30
+    # 1200x1200 = 1.44 MP: under 3 MP, over 2.5 256x256 requests of memory
+    blank = png(np.zeros((1200, 1200, 3), np.uint8))
+    tri = png(np.full((1200, 1200), 128, np.uint8))
+    r = post_bytes(url, ('wide.png', blank), ('t.png', tri))
+    assert r.status_code == 413, r.text
+    assert re.match(
+        rf'^wide\.png \(1\.44 MP\) needs about \d+\.\d\d GB, more than '
+        rf'the memory budget \({budget_gb:.2f} GB\)$', r.json()['detail'])
+    huge = png(np.zeros((2000, 2000), np.uint8))  # 4 MP > 3 MP
+    r = post_bytes(url, ('huge.png', huge), ('t.png', huge))
+    assert r.status_code == 413, r.text
+    assert r.json()['detail'] == ('huge.png: the photo is 2000x2000 px, more '
+                                  'than the page accepts (3 MP)')
+    noise = np.random.default_rng(0).integers(0, 255, (1000, 1000, 3),
+                                              np.uint8)
+    big_file = png(noise)  # 3 MB of incompressible pixels > 2 MB
+    r = post_bytes(url, ('noise.png', big_file), ('t.png', tri))
+    assert r.status_code == 413, r.text
+    assert r.json()['detail'] == ('noise.png: the photo file is larger than '
+                                  'the page accepts (2 MB)')
+    r = post_bytes(url, ('noise.png', big_file * 3), ('t.png', tri))
+    assert r.status_code == 413, r.text
+    assert r.json()['detail'] == ('request: the body is larger than the '
+                                  'page accepts (5 MB)')
+
+
+def test_files_without_an_image_header_are_400(limited):
+    """No size to estimate memory from: run alone (the whole budget), and
+    the inferencer names the file it cannot decode."""
+    r = post_bytes(limited['url'], ('a.txt', b'text\n'), ('b.txt', b'x\n'))
+    assert r.status_code == 400, r.text
+    assert r.json()['detail'].startswith('a.txt: cannot decode')
+
+
+@pytest.mark.parametrize('size, fg_method', [((1, 1), 'auto'),
+                                             ((1, 1), 'blur'),
+                                             ((2, 3), 'ml'),
+                                             ((17, 5), 'blur')])
+def test_tiny_photos(server, size, fg_method):
+    """Photos smaller than the mattor's padding are matted as
+    tools/infer.py mattes them, with every foreground estimator."""
+    h, w = size
+    photo = np.full((h, w, 3), 200, np.uint8)
+    trimap = np.full((h, w), 128, np.uint8)
+    trimap[0, 0] = 255
+    r = post_bytes(server, ('tiny.png', png(photo)),
+                   ('tiny_trimap.png', png(trimap)),
+                   fg_method=fg_method)
+    assert r.status_code == 200, r.text
+    alpha = decode(r.json()['alpha'])
+    assert alpha.shape == (h, w) and alpha[0, 0] == 255
+    fg = decode(r.json()['fg'])
+    assert fg.shape == (h, w, 3)
+    if fg_method == 'blur' or h * w == 1:
+        # blur fusion of a flat photo: its colour where alpha > 0
+        assert (np.abs(fg[alpha > 0].astype(int) - 200) <= 1).all()
+    r = post_bytes(server, ('tiny.png', png(photo)),
+                   ('tiny_mask.png', png(np.full((h, w), 255, np.uint8))),
+                   kind='mask', band=1)
+    assert r.status_code == 200, r.text
+
+
+@pytest.mark.slow  # 200 requests against tools/serve.py: minutes
+def test_soak(tmp_path):
+    """tools/benchmarks/serve_soak.py: every good request answered 200
+    (503s retried), every bad one 4xx, no other 5xx, the server's peak RSS
+    within its idle RSS plus the memory budget, the server still up."""
+    import json
+    spec = importlib.util.spec_from_file_location(
+        'dpt_serve_soak', osp.join(ROOT, 'tools', 'benchmarks',
+                                   'serve_soak.py'))
+    soak = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(soak)
+    out = tmp_path / 'soak.json'
+    rc = soak.main([
+        '--requests', '200', '--clients', '8', '--sizes', '320x240',
+        '640x480', '--json',
+        str(out)
+    ])
+    res = json.loads(out.read_text())
+    assert rc == 0, res
+    assert res['failures'] == [] and res['server_alive']
+    assert res['answered'] == 180  # every 10th request is bad input
+    assert set(res['codes']) <= {'200', '400', '503'}
+    assert res['peak_rss_gb'] <= res['idle_rss_gb'] + res['memory_budget_gb']
+
+
 def test_model_list_and_page(server, files):
-    models = requests.get(f'{server}/api/models', timeout=10).json()
-    assert [(m['checkpoint'], m['config']) for m in models] == [
-        (files['ckpt'], CONFIG), (files['bad_ckpt'], CONFIG), (None, CONFIG)]
-    assert 'random init' in models[2]['label']
+    """Model entries are a key and a name, no server folder."""
+    r = requests.get(f'{server}/api/models', timeout=10)
+    assert r.json() == [
+        dict(key='m0', name='matteformer-tiny_demo | webapp0/tiny.pth'),
+        dict(key='m1', name='matteformer-tiny_demo | webapp0/bad.pth'),
+        dict(key='m2', name='matteformer-tiny_demo | random init (untrained)')
+    ]
+    assert osp.dirname(files['ckpt']) not in r.text and ROOT not in r.text
     page = requests.get(server, timeout=10).text
     assert '<canvas id="trimap-canvas"' in page
 
@@ -313,6 +578,14 @@ def test_serve_cli_bad_arguments(tmp_path):
     spec.loader.exec_module(serve)
     assert serve.main(['--model', CONFIG, str(tmp_path / 'x.pth')]) == 2
     assert serve.main(['--work-dir', str(tmp_path / 'none')]) == 2
+    for flag, value in (('--max-in-flight', '0'), ('--max-queue', '-1'),
+                        ('--memory-budget-gb', '0'),
+                        ('--bytes-per-pixel', '-5')):
+        with pytest.raises(SystemExit) as exit_info:
+            serve.parse_args([flag, value])
+        assert exit_info.value.code == 2
+    args = serve.parse_args(['--max-in-flight', '3', '--max-queue', '0'])
+    assert (args.max_in_flight, args.max_queue) == (3, 0)
 
 
 # ------------------------------------------------------------- browser
