@@ -9,12 +9,16 @@ here are trained on composites made by the demo data generator
 mattes and trimap erosion) until their mattes saturate to 0 / 1 away from
 the object's edge, as real models' do.
 
-Used by the ONNX export, tiling and page tests (``from trained_mattors
-import ...``, see ``tests/conftest.py``).
+Used by the ONNX export, tiling, page and converter tests (``from
+trained_mattors import ...``, see ``tests/conftest.py``); the trained weights
+are cached in the system's temporary folder (:func:`cached_state`).
 """
 import functools
+import hashlib
+import os
 import os.path as osp
 import sys
+import tempfile
 from typing import Callable, Dict, Tuple
 
 import numpy as np
@@ -28,6 +32,8 @@ MEAN = np.array([123.675, 116.28, 103.53], np.float32)
 STD = np.array([58.395, 57.12, 57.375], np.float32)
 #: alpha values the official uint8 saving turns into 0 / 255
 SATURATED = 1. / 255
+#: where trained weights are kept between test sessions
+CACHE_DIR = osp.join(tempfile.gettempdir(), 'dpt_mm_trained_mattors')
 
 
 @functools.lru_cache(maxsize=1)
@@ -148,15 +154,37 @@ def saturation(alpha: Tensor) -> Tuple[float, float]:
     return float(sat), float(soft)
 
 
-def cached_state(tmp_root: str, name: str,
-                 build: Callable[[], nn.Module], **train_kwargs) -> nn.Module:
-    """``build()`` trained by :func:`train_tiny`, its weights cached as
-    ``<tmp_root>/<name>.pth`` (loaded when present)."""
-    path = osp.join(tmp_root, f'{name}.pth')
+def cached_state(name: str, build: Callable[[], nn.Module],
+                 **train_kwargs) -> nn.Module:
+    """``build()`` trained by :func:`train_tiny`, its weights cached in
+    :data:`CACHE_DIR` under a key of ``name``, the model's parameter names
+    and shapes, ``train_kwargs`` and the sources of this file and of the
+    demo data generator (loaded when present).
+
+    Args:
+        name (str): Cache file prefix.
+        build (Callable): Builds the model with its initial weights.
+        **train_kwargs: Options of :func:`train_tiny`.
+
+    Returns:
+        nn.Module: The trained model in eval mode.
+    """
     model = build()
+    key = hashlib.sha1()
+    for part in ([(k, tuple(v.shape))
+                  for k, v in model.state_dict().items()],
+                 sorted(train_kwargs.items()), torch.__version__):
+        key.update(repr(part).encode())
+    for path in (__file__, osp.join(DEMO_TOOLS, 'make_demo_data.py')):
+        with open(path, 'rb') as f:
+            key.update(f.read())
+    path = osp.join(CACHE_DIR, f'{name}_{key.hexdigest()[:16]}.pth')
     if osp.isfile(path):
         model.load_state_dict(torch.load(path, map_location='cpu'))
         return model.eval()
     train_tiny(model, **train_kwargs)
-    torch.save(model.state_dict(), path)
+    os.makedirs(CACHE_DIR, exist_ok=True)
+    tmp = f'{path}.{os.getpid()}.tmp'
+    torch.save(model.state_dict(), tmp)
+    os.replace(tmp, path)  # whole or not at all, also with parallel runs
     return model

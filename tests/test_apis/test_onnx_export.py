@@ -89,14 +89,13 @@ def build(name: str) -> torch.nn.Module:
 
 
 @pytest.fixture(scope='module')
-def trained(tmp_path_factory):
+def trained():
     """``name -> mattor`` trained on demo composites (cached under tmp)."""
-    root = str(tmp_path_factory.mktemp('trained_mattors'))
     cache = {}
 
     def get(name):
         if name not in cache:
-            cache[name] = cached_state(root, name, lambda: build(name))
+            cache[name] = cached_state(name, lambda: build(name))
         return cache[name]
 
     return get

@@ -108,12 +108,10 @@ def test_tiled_equals_whole_image_in_the_unknown_region():
 
 
 @pytest.fixture(scope='module')
-def trained_matteformer(tmp_path_factory):
+def trained_matteformer():
     """The tiny MatteFormer trained on demo composites (cached under
     tmp)."""
-    return cached_state(
-        str(tmp_path_factory.mktemp('tiling_trained')), 'matteformer',
-        tiny_matteformer)
+    return cached_state('matteformer', tiny_matteformer)
 
 
 @pytest.mark.slow
