@@ -6,7 +6,7 @@ alphas are not saturated, and weights trained a few iterations on demo data
 (``trained_mattors``), whose alphas saturate to 0 / 1 in places, so that the
 progressive refinement's masks are neither empty nor full.
 
-The exports take about a minute each on two CPU cores (marked slow)."""
+The tests that export a whole mattor are marked slow."""
 import importlib.util
 import os.path as osp
 
