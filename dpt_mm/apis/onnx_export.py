@@ -5,7 +5,7 @@ models, so the export is written here on ``torch.onnx.export(dynamo=True)``.
 Graph input and output: :func:`export_onnx`; usage: docs/inference.md.
 """
 import os.path as osp
-from typing import Dict, Iterable, Optional, Tuple
+from typing import Callable, Dict, Iterable, Optional, Tuple
 
 import numpy as np
 import torch
@@ -190,25 +190,33 @@ def export_onnx(mattor: nn.Module,
     program.save(path)
 
 
-def compare_onnx(path: str, mattor: nn.Module,
-                 sizes: Iterable[Tuple[int, int]]) -> Dict[Tuple[int, int],
-                                                          float]:
+def compare_onnx(
+    path: str,
+    mattor: nn.Module,
+    sizes: Iterable[Tuple[int, int]],
+    make_inputs: Optional[Callable[[int, int, int], Tensor]] = None
+) -> Dict[Tuple[int, int], float]:
     """Max absolute difference of onnxruntime's alpha from PyTorch's.
 
     Args:
         path (str): Exported model.
         mattor (nn.Module): The same mattor.
         sizes (Iterable[tuple[int, int]]): Input sizes to check.
+        make_inputs (Callable, optional): ``(h, w, seed) -> (1, 6, h, w)``
+            network input; :func:`example_inputs` (noise image, blocky
+            trimap) if None.
 
     Returns:
         dict: ``(h, w) -> max |alpha_onnx - alpha_torch|``.
     """
     import onnxruntime as ort
+    make_inputs = make_inputs or (lambda h, w, seed: example_inputs(
+        h, w, seed=seed))
     sess = ort.InferenceSession(path, providers=['CPUExecutionProvider'])
     wrapper = MattingExportWrapper(mattor).eval()
     out = {}
     for k, (h, w) in enumerate(sizes):
-        x = example_inputs(h, w, seed=100 + k)
+        x = make_inputs(h, w, 100 + k)
         with torch.no_grad():
             ref = wrapper(x).numpy()
         got = sess.run([OUTPUT_NAME], {INPUT_NAME: x.numpy()})[0]

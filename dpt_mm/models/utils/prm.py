@@ -20,6 +20,34 @@ PRM_WORK_SIZE = (640, 640)
 PRM_WIDTHS = (30, 15)
 
 
+def resize_nearest(x: Tensor, size: Sequence[int]) -> Tensor:
+    """``F.interpolate(x, size, mode='nearest')``, value for value, as two
+    index gathers that export to ONNX with the same values at every size.
+
+    PyTorch takes source index ``floor(i * (in / out))`` (float32, clamped
+    to ``in - 1``); ONNX ``Resize``, which the exporter makes of
+    ``F.interpolate``, computes ``floor(i / (out / in))``, which differs by
+    one at some indices when ``in / out`` is not exact in float32 (e.g. 640
+    -> 384). Here the PyTorch formula is computed with tensor ops.
+
+    Args:
+        x (Tensor): ``(..., H, W)`` tensor.
+        size (Sequence[int]): Output ``(h, w)``.
+
+    Returns:
+        Tensor: ``(..., h, w)``.
+    """
+    for dim, out in zip((-2, -1), size):
+        length = x.shape[dim]
+        scale = torch.ones((), dtype=torch.float32, device=x.device)
+        scale = scale * length / out  # float32 division, as PyTorch's
+        idx = torch.arange(out, dtype=torch.float32, device=x.device)
+        idx = (idx * scale).floor().long()
+        idx = torch.minimum(idx, torch.ones_like(idx) * (length - 1))
+        x = x.index_select(dim, idx)
+    return x
+
+
 @lru_cache(maxsize=64)
 def _ellipse(size: int) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
@@ -85,7 +113,7 @@ def uncertain_region(alpha: Tensor,
     Matting, MatteFormer and the DPT authors' code):
 
     1. MatteFormer / DPT only: resize the prediction to ``640 x 640``
-       (``F.interpolate``, ``mode='nearest'``); MG Matting works at the
+       (nearest, :func:`resize_nearest`); MG Matting works at the
        prediction's own size;
     2. uncertain = ``1/255 <= alpha <= 1 - 1/255`` (the pixels are zeroed
        where ``alpha < 1/255`` or ``alpha > 1 - 1/255``);
@@ -113,13 +141,12 @@ def uncertain_region(alpha: Tensor,
     alpha = alpha.detach()
     size = tuple(alpha.shape[-2:])
     if work_size is not None:
-        alpha = F.interpolate(
-            alpha, size=tuple(int(s) for s in work_size), mode='nearest')
+        alpha = resize_nearest(alpha, tuple(int(s) for s in work_size))
     mask = ((alpha >= 1. / 255) & (alpha <= 1. - 1. / 255)).to(alpha.dtype)
     mask = torch.cat(
         [dilate_ellipse(m[None], int(s)) for m, s in zip(mask, sizes)])
     if work_size is not None:
-        mask = F.interpolate(mask, size=size, mode='nearest')
+        mask = resize_nearest(mask, size)
     return mask
 
 
