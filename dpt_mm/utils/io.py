@@ -249,15 +249,57 @@ def checkpoint_load_error(path: str, err: BaseException) -> str:
     return reason or _short_reason(err)
 
 
+#: the weight files of a Hugging Face model folder, in the order tried
+HF_WEIGHT_FILES = ('model.safetensors', 'pytorch_model.bin')
+HF_SCHEME = 'hf://'
+
+
+def resolve_checkpoint(path: str) -> str:
+    """The weight file that ``path`` names.
+
+    ``path`` is a checkpoint file, a Hugging Face model folder
+    (``config.json`` + ``model.safetensors`` or ``pytorch_model.bin``), or a
+    hub id ``hf://owner/name``, downloaded through ``huggingface_hub`` into
+    its cache.
+
+    Raises:
+        CheckpointNotFoundError: No such file, a folder without weights, or a
+            hub id that cannot be downloaded (offline, unknown id).
+    """
+    if path.startswith(HF_SCHEME):
+        repo_id = path[len(HF_SCHEME):].strip('/')
+        try:
+            from huggingface_hub import snapshot_download
+            path = snapshot_download(
+                repo_id, allow_patterns=['config.json', *HF_WEIGHT_FILES])
+        except Exception as err:  # noqa: BLE001 - offline, unknown id, ...
+            first = str(err).strip().splitlines()
+            raise CheckpointNotFoundError(
+                f'{HF_SCHEME}{repo_id}: cannot download it from the Hugging '
+                f'Face hub ({type(err).__name__}: '
+                f'{first[0] if first else "no message"})') from err
+    if osp.isdir(path):
+        for name in HF_WEIGHT_FILES:
+            if osp.isfile(osp.join(path, name)):
+                return osp.join(path, name)
+        raise CheckpointNotFoundError(
+            f'{path}: folder without {" or ".join(HF_WEIGHT_FILES)}')
+    if not osp.isfile(path):
+        raise CheckpointNotFoundError(f'{path}: checkpoint not found')
+    return path
+
+
 def read_checkpoint(path: str, map_location='cpu') -> dict:
-    """Load a checkpoint file, with a clear error if it is none.
+    """Load a checkpoint, with a clear error if it is none.
 
     Loading is ``torch.load(..., weights_only=True)`` with dpt-mm's
     allow-list (:func:`dpt_mm.utils.register_safe_globals`), as MMEngine's
-    runner loads checkpoints once ``dpt_mm`` is imported.
+    runner loads checkpoints once ``dpt_mm`` is imported; a
+    ``.safetensors`` file is read by ``safetensors``. ``path`` may also be
+    a Hugging Face model folder or hub id (:func:`resolve_checkpoint`).
 
     Args:
-        path (str): Checkpoint file.
+        path (str): Checkpoint file, model folder or ``hf://`` id.
         map_location: As for ``torch.load``. Defaults to ``'cpu'``.
 
     Returns:
@@ -265,15 +307,21 @@ def read_checkpoint(path: str, map_location='cpu') -> dict:
         MMEngine checkpoints, or a bare state dict).
 
     Raises:
-        CheckpointNotFoundError: ``path`` is not a file (a
+        CheckpointNotFoundError: ``path`` names no file (a
             ``FileNotFoundError``).
         CheckpointError: The file is not a readable PyTorch checkpoint
             (message ``'PATH: not a readable PyTorch checkpoint (...)'``).
     """
-    if not osp.isfile(path):
-        raise CheckpointNotFoundError(f'{path}: checkpoint not found')
+    path = resolve_checkpoint(path)
     import torch  # here: the atomic writers serve torch-free tools too
 
+    if path.endswith('.safetensors'):
+        from safetensors.torch import load_file
+        try:
+            return dict(load_file(path, device=str(map_location)))
+        except Exception as err:  # noqa: BLE001 - re-raised with the name
+            raise CheckpointError(
+                f'{path}: not a readable safetensors file ({err})') from err
     from .safe_load import register_safe_globals
     register_safe_globals()
     try:

@@ -1,5 +1,9 @@
 from .resnet import MattingResNet
 from .resnet_enc import MattingResNetEnc
 from .swin import MattingSwinTransformer
+from .vitmatte_vit import ViTMatteViT
 
-__all__ = ['MattingResNet', 'MattingResNetEnc', 'MattingSwinTransformer']
+__all__ = [
+    'MattingResNet', 'MattingResNetEnc', 'MattingSwinTransformer',
+    'ViTMatteViT'
+]
