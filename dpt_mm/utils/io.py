@@ -289,17 +289,27 @@ def resolve_checkpoint(path: str) -> str:
     return path
 
 
+def read_safetensors(path: str, map_location='cpu') -> dict:
+    """The tensors of a ``.safetensors`` file, with a clear error if it is
+    none (``CheckpointError`` naming the file)."""
+    from safetensors.torch import load_file
+    try:
+        return dict(load_file(path, device=str(map_location)))
+    except Exception as err:  # noqa: BLE001 - re-raised with the file name
+        raise CheckpointError(
+            f'{path}: not a readable safetensors file ({err})') from err
+
+
 def read_checkpoint(path: str, map_location='cpu') -> dict:
-    """Load a checkpoint, with a clear error if it is none.
+    """Load a checkpoint file, with a clear error if it is none.
 
     Loading is ``torch.load(..., weights_only=True)`` with dpt-mm's
     allow-list (:func:`dpt_mm.utils.register_safe_globals`), as MMEngine's
-    runner loads checkpoints once ``dpt_mm`` is imported; a
-    ``.safetensors`` file is read by ``safetensors``. ``path`` may also be
-    a Hugging Face model folder or hub id (:func:`resolve_checkpoint`).
+    runner loads checkpoints once ``dpt_mm`` is imported.
 
     Args:
-        path (str): Checkpoint file, model folder or ``hf://`` id.
+        path (str): Checkpoint file, ``.safetensors`` file, Hugging Face
+            model folder or ``hf://`` id (:func:`resolve_checkpoint`).
         map_location: As for ``torch.load``. Defaults to ``'cpu'``.
 
     Returns:
@@ -307,21 +317,16 @@ def read_checkpoint(path: str, map_location='cpu') -> dict:
         MMEngine checkpoints, or a bare state dict).
 
     Raises:
-        CheckpointNotFoundError: ``path`` names no file (a
+        CheckpointNotFoundError: ``path`` is not a file (a
             ``FileNotFoundError``).
         CheckpointError: The file is not a readable PyTorch checkpoint
             (message ``'PATH: not a readable PyTorch checkpoint (...)'``).
     """
     path = resolve_checkpoint(path)
+    if path.endswith('.safetensors'):
+        return read_safetensors(path, map_location)
     import torch  # here: the atomic writers serve torch-free tools too
 
-    if path.endswith('.safetensors'):
-        from safetensors.torch import load_file
-        try:
-            return dict(load_file(path, device=str(map_location)))
-        except Exception as err:  # noqa: BLE001 - re-raised with the name
-            raise CheckpointError(
-                f'{path}: not a readable safetensors file ({err})') from err
     from .safe_load import register_safe_globals
     register_safe_globals()
     try:
