@@ -139,20 +139,21 @@ def convert_imagenet(state_dict: StateDict,
         KeyError: No patch embedding, or a block key it does not know.
     """
     dropped = [] if dropped is None else dropped
-    sd = OrderedDict(
-        (k[len('backbone.'):], v) for k, v in state_dict.items()
-        if k.startswith('backbone.')) or OrderedDict(state_dict)
-    if len(sd) < len(state_dict):
-        dropped += [(k, 'not part of the backbone') for k in state_dict
-                    if not k.startswith('backbone.')]
+    # mmpretrain: the ViT under ``backbone.``, anything else (neck, head)
+    prefix = 'backbone.' if any(
+        k.startswith('backbone.') for k in state_dict) else ''
     out = OrderedDict()
-    for key, value in sd.items():
+    for name, value in state_dict.items():
+        if not name.startswith(prefix):
+            dropped.append((name, 'not part of the backbone'))
+            continue
+        key = name[len(prefix):]
         m = re.match(r'^(?:blocks|layers)\.(\d+)\.(.+)\.(weight|bias)$', key)
         if m:
-            name = _BLOCK_RENAMES.get(m.group(2))
-            if name is None:
-                raise KeyError(f'unknown ViT block key {key}')
-            out[f'backbone.encoder.layer.{m.group(1)}.{name}.'
+            block = _BLOCK_RENAMES.get(m.group(2))
+            if block is None:
+                raise KeyError(f'unknown ViT block key {name}')
+            out[f'backbone.encoder.layer.{m.group(1)}.{block}.'
                 f'{m.group(3)}'] = value
         elif key in ('patch_embed.proj.weight',
                      'patch_embed.projection.weight'):
@@ -163,11 +164,11 @@ def convert_imagenet(state_dict: StateDict,
         elif key == 'pos_embed':
             out['backbone.embeddings.position_embeddings'] = value
         elif key == 'cls_token':
-            dropped.append((key, 'ViTMatte has no class token'))
+            dropped.append((name, 'ViTMatte has no class token'))
         elif key.startswith(('norm.', 'ln1.', 'fc_norm.')):
-            dropped.append((key, 'final norm: ViTMatte has none'))
+            dropped.append((name, 'final norm: ViTMatte has none'))
         else:
-            dropped.append((key, 'not part of the ViT encoder'))
+            dropped.append((name, 'not part of the ViT encoder'))
     if 'backbone.embeddings.projection.weight' not in out:
         raise KeyError('no patch embedding (patch_embed.proj.weight): not '
                        'an ImageNet ViT checkpoint')

@@ -21,9 +21,10 @@ def sobel(x: Tensor) -> tuple:
 
 
 @MODELS.register_module()
-class GradientPenaltyLoss(nn.Module):
+class MattingGradientPenaltyLoss(nn.Module):
     """Sobel-gradient L1 plus a sparsity penalty on the predicted gradient
-    (ViTMatte's ``loss_gradient_penalty``).
+    (ViTMatte's ``loss_gradient_penalty``; mmagic's ``GradientPenaltyLoss`` is
+    the GAN one).
 
     With ``(gx, gy)`` the Sobel responses and ``mean_w`` the weighted mean
     (mmagic's masked ``l1_loss``, the whole image without ``weight``)::
@@ -76,4 +77,4 @@ class GradientPenaltyLoss(nn.Module):
         return self.loss_weight * loss
 
 
-__all__ = ['GradientPenaltyLoss', 'sobel']
+__all__ = ['MattingGradientPenaltyLoss', 'sobel']

@@ -154,10 +154,13 @@ def test_imagenet_vit_to_four_channels(source, mmpretrain):
 
 
 def test_wrong_layout_refused():
-    """A Swin checkpoint through the DINO converter names the problem."""
-    with pytest.raises(KeyError, match='no patch embedding'):
+    """A Swin checkpoint or a ViT without a stem through the DINO converter,
+    or a foreign key in a Hugging Face file, name the problem."""
+    with pytest.raises(KeyError, match='unknown ViT block key layers.0.blo'):
         convert({'layers.0.blocks.0.attn.qkv.weight': torch.zeros(3, 1)},
                 'vitmatte', 'dino')
+    with pytest.raises(KeyError, match='no patch embedding'):
+        convert({'blocks.0.norm1.weight': torch.zeros(3)}, 'vitmatte', 'mae')
     with pytest.raises(KeyError, match='unexpected key'):
         convert({'backbone.embeddings.projection.weight': torch.zeros(1),
                  'criterion.x': torch.zeros(1)}, 'vitmatte', 'hf')
