@@ -1,1 +1,2 @@
-from . import algorithms, backbones, editors, heads, losses  # noqa: F401
+from . import (algorithms, backbones, data_preprocessors, editors,  # noqa: F401
+               heads, losses)

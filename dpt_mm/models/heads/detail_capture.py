@@ -2,22 +2,26 @@
 """ViTMatte's detail-capture decoder: transformers' module as an mmagic
 head."""
 from types import SimpleNamespace
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence, Union
 
-from torch import Tensor
-from transformers.models.vitmatte.modeling_vitmatte import \
-    VitMatteDetailCaptureModule
+import torch
+from mmengine.model import BaseModule
+from torch import Tensor, nn
+from transformers.models.vitmatte.modeling_vitmatte import (
+    VitMatteConvStream, VitMatteFusionBlock, VitMatteHead)
 
 from dpt_mm.registry import MODELS
 
 
 @MODELS.register_module()
-class DetailCaptureHead(VitMatteDetailCaptureModule):
+class DetailCaptureHead(BaseModule):
     """ViTMatte's detail-capture decoder: a convolution stream on the input
     and fusion blocks that upsample the ViT features (x2 each) onto it.
 
-    Parameter names are those of transformers' ``VitMatteForImageMatting``
-    under ``decoder.``; initialisation is PyTorch's default, as the authors'.
+    Built from transformers' ``VitMatteConvStream`` / ``VitMatteFusionBlock``
+    / ``VitMatteHead``, with the parameter names of its
+    ``VitMatteForImageMatting`` under ``decoder.``; initialisation is
+    PyTorch's default, as the authors'.
 
     Args:
         in_channels (int): Channels of the ViT features (384 for ViT-S).
@@ -28,6 +32,7 @@ class DetailCaptureHead(VitMatteDetailCaptureModule):
             than ``convstream_channels``.
         bn_eps (float): BatchNorm epsilon of the conv stream and fusion
             blocks.
+        init_cfg (dict, optional): Initialisation config.
     """
 
     def __init__(self,
@@ -35,14 +40,29 @@ class DetailCaptureHead(VitMatteDetailCaptureModule):
                  img_channels: int = 4,
                  convstream_channels: Sequence[int] = (48, 96, 192),
                  fusion_channels: Sequence[int] = (256, 128, 64, 32),
-                 bn_eps: float = 1e-5) -> None:
+                 bn_eps: float = 1e-5,
+                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if len(fusion_channels) != len(convstream_channels) + 1:
+            raise ValueError('fusion_channels needs one entry more than '
+                             f'convstream_channels, got {fusion_channels} '
+                             f'and {convstream_channels}')
         config = SimpleNamespace(
             backbone_config=SimpleNamespace(num_channels=img_channels),
             hidden_size=in_channels,
             convstream_hidden_sizes=list(convstream_channels),
             fusion_hidden_sizes=list(fusion_channels),
             batch_norm_eps=bn_eps)
-        super().__init__(config)
+        self.convstream = VitMatteConvStream(config)
+        # fusion i: the features (ViT's, then fusion i - 1's) upsampled x2
+        # and concatenated with conv stream level n - i (level 0: the input)
+        widths = [in_channels] + list(fusion_channels)
+        stream = self.convstream.conv_chans
+        self.fusion_blocks = nn.ModuleList(
+            VitMatteFusionBlock(config, widths[i] + stream[-(i + 1)],
+                                widths[i + 1])
+            for i in range(len(fusion_channels)))
+        self.matting_head = VitMatteHead(config)
 
     def forward(self, feats: List[Tensor]) -> Dict[str, Tensor]:
         """Decode the alpha matte.
@@ -54,7 +74,11 @@ class DetailCaptureHead(VitMatteDetailCaptureModule):
         Returns:
             dict[str, Tensor]: ``{'alpha': Nx1xHxW}`` in [0, 1].
         """
-        return {'alpha': super().forward(feats[-1], feats[0])}
+        details = list(self.convstream(feats[0]).values())
+        x = feats[-1]
+        for i, block in enumerate(self.fusion_blocks):
+            x = block(x, details[-(i + 1)])
+        return {'alpha': torch.sigmoid(self.matting_head(x))}
 
 
 __all__ = ['DetailCaptureHead']
