@@ -17,8 +17,9 @@ class UnitTrimapPreprocessor(MattorPreprocessor):
     ViTMatte's ``preprocess_inputs``: at test time the 8-bit trimap divided
     by 255 (0, 128 / 255, 1, and any other value as it is); in training it
     is thresholded, below ``thresholds[0]`` to 0, from ``thresholds[1]`` to
-    1, and 0.5 between. ``data_samples.trimap`` keeps its 0 / 128 / 255
-    values for the loss.
+    1, and 0.5 between, and ``data_samples.trimap`` is snapped the same way
+    to 0 / 128 / 255, so that the loss's unknown region (``trimap == 128``)
+    is the network's (ViTMatte's ``sample_map``: ``trimap == 0.5``).
 
     Args:
         mean (sequence[float]): Image mean, 0-255 scale.
@@ -61,14 +62,21 @@ class UnitTrimapPreprocessor(MattorPreprocessor):
             dict: ``inputs`` (Nx4xHxW) and ``data_samples``.
         """
         data = super().forward(data, training)
+        # a float64 trimap of the pipeline (GenerateTrimap's) would make
+        # mmagic's concatenation float64
+        data['inputs'] = data['inputs'].float()
         if training:
-            inputs = data['inputs']
-            gray = inputs[:, 3:] * 255
+            inputs, samples = data['inputs'], data['data_samples']
             low, high = self.thresholds
-            inputs[:, 3:] = torch.where(
-                gray < low - 0.5, torch.zeros_like(gray),
-                torch.where(gray >= high - 0.5, torch.ones_like(gray),
-                            torch.full_like(gray, 0.5)))
+            # as float 0 / 0.5 / 1 (0.5: unknown); the .5 margins make the
+            # thresholds exact on the integer values
+            gray = inputs[:, 3:] * 255
+            unit = torch.where(gray < low - 0.5, 0.,
+                               torch.where(gray >= high - 0.5, 1., 0.5))
+            inputs[:, 3:] = unit
+            samples.trimap = (unit * 255).round().clamp(max=255).where(
+                unit != 0.5, torch.full_like(unit, 128.)).to(
+                    samples.trimap.dtype)
         return data
 
 
