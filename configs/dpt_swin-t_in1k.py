@@ -1,9 +1,7 @@
-# DPT pre-training of a Swin-T matting network on unlabeled ImageNet-1k.
+# DPT pre-training of MatteFormer's Swin-T network on unlabeled ImageNet-1k,
+# batch 512 = 8 GPUs x 64, 100 epochs:
 #   tools/dist_train.sh configs/dpt_swin-t_in1k.py 8
-# Batch 512 = 8 GPUs x 64 (per-GPU batch set by the dataset base); 100 epochs,
-# 224x224, 7x7 grid trimap with unknown / fg / bg = 0.75 / 0.125 / 0.125.
-# The Composition-1k test split (comp1k_test.py) is the test set of the
-# pre-trained network itself (zero-shot matting, no fine-tuning):
+# Zero-shot matting of the pre-trained network on Composition-1k:
 #   python tools/test.py configs/dpt_swin-t_in1k.py work_dirs/.../epoch_100.pth
 _base_ = [
     './_base_/datasets/dpt_pretrain_in1k.py',
@@ -11,24 +9,16 @@ _base_ = [
     './_base_/default_runtime.py',
 ]
 
-# SyncBN across GPUs for the decoder's (and the ResNet encoders') BatchNorm,
-# as the authors' trainer converts its model under DDP; single-process and
-# CPU runs keep plain BatchNorm (MMEngine reverts it;
-# dpt_mm.utils.prepare_cpu_distributed drops it)
-sync_bn = 'torch'
+sync_bn = 'torch'  # as the authors' DDP trainer; plain BN in one process
 
 model = dict(
-    type='DPT',
+    type='Mattor',
     data_preprocessor=dict(
         type='MattorPreprocessor',
         mean=[123.675, 116.28, 103.53],
         std=[58.395, 57.12, 57.375],
         proc_trimap='as_is'),
-    # the fine-tuning network itself (as the authors' DPT generator for the
-    # Swin-T rows): MatteFormer's prior-token (PAST) Swin-T encoder, whose
-    # attention sees the trimap's prior tokens during pre-training too, and
-    # MatteFormer's decoder below; `--part encoder+decoder` is then an
-    # identity mapping that loads every parameter with strict=True
+    # the fine-tuning network itself: `--part encoder+decoder` loads as is
     backbone=dict(
         type='MatteFormerEncoder',
         arch=dict(
@@ -42,19 +32,17 @@ model = dict(
         shortcut_channels=(32, 32, 64, 128, 256, 512),
         num_blocks=(2, 3, 3, 2),
         loss=dict(
-            type='DPTMattingLoss',
+            type='MattingOutputsLoss',
             loss_alpha=dict(type='L1Loss', loss_weight=1.0),
-            # sum of 1 / std: the authors' scale, docs/pretraining.md (loss)
+            # sum of 1 / std: the official scale, docs/pretraining.md (loss)
             loss_comp=dict(
                 type='L1CompositionLoss',
                 loss_weight=1 / 0.229 + 1 / 0.224 + 1 / 0.225),
             loss_lap=dict(type='LaplacianLoss', loss_weight=1.0),
-            # (2 L(OS1) + L(OS4) + L(OS8)) / 5, as the official trainers
             output_weights=dict(alpha_os1=0.4, alpha_os4=0.2,
                                 alpha_os8=0.2))))
 
-# lr 3e-4 is for a total batch of 512; `--auto-scale-lr` rescales it to the
-# actual total batch (linear rule, base 512).
+# lr for a total batch of 512 (`--auto-scale-lr` rescales it)
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(

@@ -1,18 +1,9 @@
-# Demo-size DPT pre-training on the demo images (a CPU run of a few minutes):
+# Demo-size DPT pre-training on the demo images (minutes on a CPU):
 #   python tools/dataset_converters/make_demo_data.py --out data/demo --seed 0
 #   python tools/train.py configs/demo/dpt_swin-demo_demo.py
-#   tools/dist_train.sh configs/demo/dpt_swin-demo_demo.py 2   # 2 CPU procs
-# Same pretext task, data pipeline, losses and network (MatteFormer's PAST
-# encoder + decoder) as dpt_swin-t_in1k.py at demo widths (embed 32, depths
-# 2-2-2-2, heads 1-2-4-8, window 7; half-width decoder), 128x128 crops and
-# 500 iterations of batch 4 (the first budget of the transfer curve in
-# docs/experiments/dpt_transfer.md). The tiny MatteFormer demo config is the same
-# network, so the pre-trained state dict is its initialisation.
 _base_ = ['../dpt_swin-t_in1k.py']
 
 crop_size = 128  # multiple of 32; Swin pads its 4x4 last stage to the window
-# the main pipeline with its sizes (`min_size` / `crop_size` arguments) set
-# to crop_size, so it follows configs/_base_/datasets/dpt_pretrain_in1k.py
 train_pipeline = [
     dict(t, min_size=crop_size) if 'min_size' in t else
     dict(t, crop_size=(crop_size, crop_size)) if 'crop_size' in t else t
@@ -31,7 +22,6 @@ train_dataloader = dict(
     batch_size=4,
     num_workers=2,
     dataset=dict(data_root='data/demo/in1k', pipeline=train_pipeline))
-# zero-shot matting of the pre-trained network on the held-out demo split
 test_dataloader = dict(
     num_workers=0, dataset=dict(data_root='data/demo/comp1k_heldout'))
 

@@ -1,10 +1,5 @@
-# Ablation Table 7: pre-training without the trimap input (image only, 3
-# channels). The data is unchanged: the trimap still gives the loss mask of
-# the unknown region; DPT feeds only the 3 image channels to the network.
-# MatteFormer's PAST encoder needs the trimap for its prior tokens, so this
-# row pre-trains the plain mmpretrain Swin-T (same key names); converting
-# it for MatteFormer widens the stem to 6 channels and adds the prior rows
-# of the relative-position tables (dpt2finetune.py --model matteformer).
+# Ablation Table 7: pre-training without the trimap input (3 channels, plain
+# Swin-T); the trimap still masks the loss.
 _base_ = ['../dpt_swin-t_in1k.py']
 
 model = dict(

@@ -1,5 +1,4 @@
-# Ablation Figure 7: unknown-cell ratio 0.75 of the 7x7-cell grid trimap;
-# the remaining cells are split equally between foreground and background.
+# Ablation Figure 7: unknown-cell ratio 0.75 of the grid trimap.
 _base_ = ['../dpt_swin-t_in1k.py']
 
 train_pipeline = _base_.load_and_augment_pipeline + [

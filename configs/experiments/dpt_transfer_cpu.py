@@ -1,16 +1,12 @@
-# What DPT pre-training buys, measured at demo scale (docs/experiments/
-# dpt_transfer.md): the default profile, about 90 min on 2 CPU cores.
+# The DPT transfer experiment at demo scale (docs/experiments/
+# dpt_transfer.md), about 90 min on 2 CPU cores:
 #   python tools/experiments/dpt_transfer.py \
 #       configs/experiments/dpt_transfer_cpu.py
-# The protocol is fixed here before running; nothing is tuned on a test
-# split. Read by tools/experiments/dpt_transfer.py.
 
-# the demo network at full-scale recipe: the DPT pre-training of
-# MatteFormer's own network (PAST Swin + MattingHead) and its fine-tuning
 pretrain_config = 'configs/demo/dpt_swin-demo_demo.py'
 finetune_config = 'configs/demo/matteformer-tiny_demo.py'
 
-# data: tools/dataset_converters/make_demo_data.py with these arguments
+# arguments of tools/dataset_converters/make_demo_data.py
 data_root = 'data/dpt_transfer'
 data_seed = 0
 data_args = dict(
@@ -21,16 +17,12 @@ data_args = dict(
     num_heldout=10,  # held-out test: 10 fg x 2 bg, other mattes + photos
     bg_per_test=2)
 
-# pre-training budgets in iterations (batch 4, 128x128); 0 = no DPT.
-# One run with a constant learning rate after a linear warm-up, saved at
-# each budget (the budgets share one schedule; a cosine run per budget
-# would cost their sum).
+# iterations of one constant-lr run, saved at each budget (0 = no DPT)
 pretrain_budgets = [0, 500, 1500, 3000]
 pretrain_warmup_iters = 100
 pretrain_lr = 1e-3
 pretrain_seed = 0
 
-# fine-tuning: the same budget for every row
 finetune_iters = 150
 finetune_warmup_iters = 15  # also MatteFormer's PRM warm-up
 label_budgets = dict(scarce='comp1k_scarce', all='comp1k')
@@ -38,13 +30,8 @@ inits = ['random', 'encoder', 'encoder+decoder']
 seeds = [0, 1, 2]
 test_splits = dict(in_dist='comp1k', heldout='comp1k_heldout')
 
-# classical baseline on the same test inputs (pymatting)
 classical = 'closed_form'
 
-# parallelism: the driver pre-trains with `pretrain_threads` while one
-# worker runs the jobs that need no pre-training; then `workers` processes
-# of `worker_threads` each share the rest (one thread per process is faster
-# than two for these tiny models on 2 cores)
 pretrain_threads = 1
 workers = 2
 worker_threads = 1

@@ -1,9 +1,6 @@
-# The larger profile of the DPT transfer experiment for one GPU (sized
-# for about 15 min on an H100 / H200 class card, not measured): more
-# pre-training, longer fine-tuning and 5 seeds.
+# The larger profile of the DPT transfer experiment, for one GPU:
 #   python tools/experiments/dpt_transfer.py \
 #       configs/experiments/dpt_transfer_gpu.py
-# (MMEngine's runner trains on the GPU when one is visible.)
 _base_ = ['./dpt_transfer_cpu.py']
 
 data_root = 'data/dpt_transfer_gpu'

@@ -1,7 +1,5 @@
-# GCA Matting (ResNet-34-D) on Composition-1k from random initialisation.
-# mmagic's recipe unchanged except the encoder initialisation (an extra:
-# the paper's Table 3 random row is MatteFormer's).
-_base_ = 'mmagic::gca/gca_r34_4xb10-200k_comp1k.py'
+# GCA R34 on Composition-1k from random initialisation.
+_base_ = './base_gca_r34_4xb10-200k_comp1k.py'
 custom_imports = dict(imports=['dpt_mm'], allow_failed_imports=False)
 # save-then-rotate checkpoints and exact resume (dpt_mm/engine), as in
 # configs/_base_/default_runtime.py
@@ -14,7 +12,5 @@ work_dir = f'./work_dirs/{experiment_name}'
 
 model = dict(backbone=dict(encoder=dict(init_cfg=None)))
 
-# SAD / MSE / Grad / Conn by the official DIM definitions (mmagic's own
-# metrics differ slightly, e.g. Conn), as for every dpt-mm matting row
 val_evaluator = [dict(type='DIMMattingMetrics')]
 test_evaluator = val_evaluator

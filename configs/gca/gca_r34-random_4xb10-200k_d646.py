@@ -1,8 +1,4 @@
-# GCA Matting (ResNet-34-D) on Distinctions-646 from random initialisation
-# (an extra: the paper's Table 2 rows test Composition-1k models, see
-# *_d646-test.py): gca_r34-random_4xb10-200k_comp1k.py
-# with mmagic's GCA training pipeline on the Distinctions-646 foregrounds.
-# Data layout and annotation files: docs/data_preparation.md.
+# GCA R34 on Distinctions-646 from random initialisation.
 _base_ = './gca_r34-random_4xb10-200k_comp1k.py'
 
 experiment_name = 'gca_r34-random_4xb10-200k_d646'

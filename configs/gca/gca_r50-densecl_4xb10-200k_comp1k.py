@@ -1,9 +1,4 @@
-# GCA Matting with a ResNet-50 encoder initialised from DenseCL
-# self-supervised ImageNet weights (DPT Table 8). Make the checkpoint from
-# the published DenseCL ResNet-50 (WXinlong/DenseCL,
-# densecl_r50_imagenet_200ep.pth), an official DenseCL training checkpoint
-# or mmpretrain's densecl_resnet50_8xb32-coslr-200e_in1k (the query
-# backbone is kept; neck, key encoder and queues are reported as dropped):
+# GCA R50 from DenseCL ImageNet weights (Table 8):
 #   python tools/model_converters/supervised2finetune.py \
 #       pretrained/densecl_r50_imagenet_200ep.pth \
 #       checkpoints/densecl_r50_in1k_gca-r50.pth \

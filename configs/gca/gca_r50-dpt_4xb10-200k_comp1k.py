@@ -1,10 +1,7 @@
-# GCA Matting with a ResNet-50 encoder initialised by DPT pre-training of a
-# torchvision-layout ResNet-50 (DPT Table 8). Pre-train with
-# configs/dpt_r50_in1k.py, then make the checkpoint with
+# GCA R50 from the DPT encoder of configs/dpt_r50_in1k.py (Table 8):
 #   python tools/model_converters/dpt2finetune.py \
 #       work_dirs/dpt_r50_in1k/epoch_100.pth \
 #       checkpoints/dpt_r50_in1k_gca-r50.pth --model gca_r50 --part encoder
-# (= dpt_mm.models.converters.resnet.convert_dpt(ckpt, 'encoder', 'gca_r50')).
 _base_ = './gca_r50-supervised_4xb10-200k_comp1k.py'
 
 experiment_name = 'gca_r50-dpt_4xb10-200k_comp1k'

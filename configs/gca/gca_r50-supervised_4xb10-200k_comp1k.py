@@ -1,12 +1,7 @@
-# GCA Matting with a ResNet-50 encoder (torchvision layout) on
-# Composition-1k, initialised from an ImageNet-supervised ResNet-50
-# (DPT Table 8). Make the checkpoint with
+# GCA with a ResNet-50 encoder from ImageNet-supervised weights (Table 8):
 #   python tools/model_converters/supervised2finetune.py --model gca_r50 \
 #       SRC checkpoints/resnet50_in1k_gca-r50.pth
-# (= convert_supervised(ckpt, 'gca_r50')), SRC e.g. torchvision's resnet50
-# or mmpretrain's resnet50_8xb32_in1k.
-# The decoder, losses, data and schedule are mmagic's GCA-R34 recipe.
-_base_ = 'mmagic::gca/gca_r34_4xb10-200k_comp1k.py'
+_base_ = './base_gca_r34_4xb10-200k_comp1k.py'
 custom_imports = dict(imports=['dpt_mm'], allow_failed_imports=False)
 # save-then-rotate checkpoints and exact resume (dpt_mm/engine), as in
 # configs/_base_/default_runtime.py
@@ -28,7 +23,5 @@ model = dict(
             with_spectral_norm=True)))
 load_from = 'checkpoints/resnet50_in1k_gca-r50.pth'
 
-# SAD / MSE / Grad / Conn by the official DIM definitions (mmagic's own
-# metrics differ slightly, e.g. Conn), as for every dpt-mm matting row
 val_evaluator = [dict(type='DIMMattingMetrics')]
 test_evaluator = val_evaluator

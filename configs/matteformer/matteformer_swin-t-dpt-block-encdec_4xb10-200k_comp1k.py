@@ -1,6 +1,4 @@
-# MatteFormer initialised with the DPT encoder + decoder pre-trained with
-# the block-level pseudo alpha (DPT paper, Table 5 "Block-level sampling";
-# configs/dpt_ablations/dpt_swin-t_block-level_in1k.py):
+# MatteFormer from the block-level DPT encoder + decoder (Table 5):
 #   python tools/model_converters/dpt2finetune.py \
 #       work_dirs/dpt_swin-t_block-level_in1k/epoch_100.pth \
 #       checkpoints/dpt_swin-t_block-level_in1k_matteformer-encdec.pth \

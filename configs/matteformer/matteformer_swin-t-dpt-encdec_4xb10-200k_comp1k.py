@@ -1,6 +1,4 @@
-# MatteFormer initialised with the DPT pre-trained encoder AND decoder
-# (DPT paper: the DPT row of Tables 1 and 3-7, Table 6
-# "Encoder+Decoder"):
+# MatteFormer from the DPT encoder + decoder (the paper's DPT row):
 #   python tools/model_converters/dpt2finetune.py \
 #       work_dirs/dpt_swin-t_in1k/epoch_100.pth \
 #       checkpoints/dpt_swin-t_in1k_matteformer-encdec.pth \

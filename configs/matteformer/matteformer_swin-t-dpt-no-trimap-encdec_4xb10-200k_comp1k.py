@@ -1,10 +1,5 @@
-# MatteFormer initialised with the DPT encoder + decoder pre-trained
-# without the trimap input (DPT paper, Table 7 "Without";
-# configs/dpt_ablations/dpt_swin-t_no-trimap_in1k.py, a 3-channel network).
-# The conversion widens the 3-channel inputs to MatteFormer's 6 (image +
-# one-hot trimap): the patch embedding gets Xavier-normal trimap filters
-# as for supervised weights, the decoder's first shortcut conv zero trimap
-# filters; fine-tuning is the same as for every other row:
+# MatteFormer from the DPT network pre-trained without trimap (Table 7),
+# widened to 6 input channels by the converter:
 #   python tools/model_converters/dpt2finetune.py \
 #       work_dirs/dpt_swin-t_no-trimap_in1k/epoch_100.pth \
 #       checkpoints/dpt_swin-t_no-trimap_in1k_matteformer-encdec.pth \

@@ -1,7 +1,5 @@
-# MatteFormer initialised with the DPT encoder + decoder pre-trained with
-# unknown-cell ratio 0.25 of the grid trimap (DPT paper, Figure 7;
-# configs/dpt_ablations/dpt_swin-t_unknown-0.25_in1k.py; the 0.75 point is
-# the default model, matteformer_swin-t-dpt-encdec_4xb10-200k_comp1k.py):
+# MatteFormer from the DPT network pre-trained with unknown-cell ratio 0.25
+# (Figure 7):
 #   python tools/model_converters/dpt2finetune.py \
 #       work_dirs/dpt_swin-t_unknown-0.25_in1k/epoch_100.pth \
 #       checkpoints/dpt_swin-t_unknown-0.25_in1k_matteformer-encdec.pth \

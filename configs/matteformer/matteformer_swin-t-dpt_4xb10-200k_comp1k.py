@@ -1,7 +1,4 @@
-# MatteFormer initialised with the DPT pre-trained encoder
-# (configs/dpt_swin-t_in1k.py; DPT paper, Table 6 "Encoder / DPT"
-# row). Relative-position tables are extended for the prior tokens
-# (dpt_mm.models.converters.matteformer.convert_dpt):
+# MatteFormer from the DPT encoder only (Table 6):
 #   python tools/model_converters/dpt2finetune.py \
 #       work_dirs/dpt_swin-t_in1k/epoch_100.pth \
 #       checkpoints/dpt_swin-t_in1k_matteformer-encoder.pth \

@@ -1,9 +1,4 @@
-# MatteFormer initialised from a MoBY (Transformer-SSL) self-supervised
-# Swin-T (DPT paper, Table 3 "Transformer-SSL (MoBY)" row; 300 epochs on
-# ImageNet-1k). The converter keeps the online encoder (`encoder.*`) of the
-# SwinTransformer/Transformer-SSL checkpoint, drops the momentum encoder,
-# projectors, predictor and queues, and treats the encoder as the
-# supervised weights are treated:
+# MatteFormer from a MoBY self-supervised Swin-T (Table 3):
 #   python tools/model_converters/supervised2finetune.py \
 #       pretrained/moby_swin_t_300ep_pretrained.pth \
 #       checkpoints/moby_swin-t_in1k_matteformer.pth \

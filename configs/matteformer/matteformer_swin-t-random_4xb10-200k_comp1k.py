@@ -1,6 +1,5 @@
-# MatteFormer (Swin-T, prior tokens) on Composition-1k with MG Matting's
-# augmentation, random initialisation (DPT paper, Table 3 "random" row).
-# Model and schedule: base_matteformer_swin-t_4xb10-200k.py.
+# MatteFormer (Swin-T) on Composition-1k from random initialisation
+# (Table 3):
 #   tools/dist_train.sh \
 #       configs/matteformer/matteformer_swin-t-random_4xb10-200k_comp1k.py 4
 _base_ = [

@@ -1,7 +1,4 @@
-# MatteFormer (Swin-T, prior tokens) on Distinctions-646 with MG Matting's
-# augmentation, random initialisation (an extra: the paper's Table 2 rows
-# test Composition-1k models, *_d646-test.py).
-# Model and schedule: base_matteformer_swin-t_4xb10-200k.py.
+# MatteFormer on Distinctions-646 from random initialisation.
 _base_ = [
     '../_base_/datasets/distinct646.py',
     './base_matteformer_swin-t_4xb10-200k.py'

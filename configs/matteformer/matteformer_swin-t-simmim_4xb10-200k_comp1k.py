@@ -1,10 +1,4 @@
-# MatteFormer initialised from a SimMIM self-supervised Swin-T (DPT paper,
-# Table 3 "SimMIM" row; the paper's SimMIM Swin-T is pre-trained 100 epochs
-# on ImageNet-1k). The converter takes the official SimMIM checkpoint
-# (microsoft/SimMIM: `encoder.*`, `encoder.mask_token`, `decoder.*`) or an
-# mmpretrain SimMIM checkpoint (`backbone.*`, `neck.decoder.*`), keeps the
-# Swin encoder and treats it as the supervised weights are treated
-# (6-channel patch embedding, prior rows of the relative-position tables):
+# MatteFormer from a SimMIM self-supervised Swin-T (Table 3):
 #   python tools/model_converters/supervised2finetune.py \
 #       pretrained/simmim_swin-t_in1k.pth \
 #       checkpoints/simmim_swin-t_in1k_matteformer.pth \

@@ -1,10 +1,4 @@
-# MatteFormer initialised from supervised ImageNet-1k Swin-T, as the
-# official MatteFormer (DPT paper: MatteFormer in Table 1, the supervised
-# rows of Tables 3, 4 and 6). Make the
-# checkpoint from the official Swin release (swin_tiny_patch4_window7_224.pth)
-# or an mmpretrain Swin-T checkpoint: 6-channel patch embedding and
-# relative-position tables extended for the prior tokens
-# (dpt_mm.models.converters.matteformer.convert_supervised):
+# MatteFormer from the supervised ImageNet-1k Swin-T (the official recipe):
 #   python tools/model_converters/supervised2finetune.py \
 #       pretrained/swin_tiny_patch4_window7_224.pth \
 #       checkpoints/swin-t_in1k_matteformer.pth --model matteformer

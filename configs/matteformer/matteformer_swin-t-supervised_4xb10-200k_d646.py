@@ -1,8 +1,5 @@
-# MatteFormer trained on Distinctions-646 (an extra: the paper's Table 2
-# rows test Composition-1k models, *_d646-test.py) initialised from
-# supervised ImageNet-1k Swin-T; the checkpoint is the one of
-# matteformer_swin-t-supervised_4xb10-200k_comp1k.py (see there how to make
-# it).
+# MatteFormer on Distinctions-646 from the supervised Swin-T (checkpoint:
+# see matteformer_swin-t-supervised_4xb10-200k_comp1k.py).
 _base_ = './matteformer_swin-t-random_4xb10-200k_d646.py'
 
 experiment_name = 'matteformer_swin-t-supervised_4xb10-200k_d646'

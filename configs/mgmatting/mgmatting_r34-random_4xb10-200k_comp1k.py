@@ -1,6 +1,5 @@
-# MG Matting (trimap input, DPT paper §4.5) on Composition-1k with MG
-# Matting's augmentation, random initialisation (an extra, no row of the
-# paper). Model and schedule: base_mgmatting_r34_4xb10-200k.py.
+# MG Matting R34 (trimap input) on Composition-1k from random
+# initialisation.
 _base_ = [
     '../_base_/datasets/comp1k_mg.py', './base_mgmatting_r34_4xb10-200k.py'
 ]

@@ -1,7 +1,4 @@
-# MG Matting (trimap input) on Distinctions-646 with MG Matting's
-# augmentation, random initialisation (an extra: the paper's Table 2 rows
-# test Composition-1k models, see *_d646-test.py).
-# Model and schedule: base_mgmatting_r34_4xb10-200k.py.
+# MG Matting R34 on Distinctions-646 from random initialisation.
 _base_ = [
     '../_base_/datasets/distinct646.py', './base_mgmatting_r34_4xb10-200k.py'
 ]

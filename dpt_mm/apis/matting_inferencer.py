@@ -22,7 +22,8 @@ from mmagic.registry import MODELS
 from mmagic.structures import DataSample
 from mmagic.utils import ConfigType
 from dpt_mm.registry import INFERENCERS
-from dpt_mm.utils.io import checkpoint_state_dict, read_checkpoint
+from dpt_mm.utils.io import (checkpoint_state_dict, read_checkpoint,
+                             resolve_checkpoint)
 from .image_io import (MattingInputError, atomic_write_image, output_paths,
                        read_gray_map, read_image, result_name)
 from .matting_ops import (check_size, check_trimap, composite,
@@ -120,8 +121,10 @@ class DPTMattingInferencer(BaseMMagicInferencer):
                 and not torch.cuda.is_available():
             raise RuntimeError('device "cuda" requested but torch sees no '
                                'CUDA GPU; use device="cpu"')
-        if ckpt and not osp.isfile(ckpt):
-            raise FileNotFoundError(f'{ckpt}: checkpoint does not exist')
+        if ckpt:
+            # a file, a Hugging Face folder or hf:// id (downloaded here);
+            # CheckpointNotFoundError is a FileNotFoundError
+            ckpt = resolve_checkpoint(ckpt)
         super().__init__(config, ckpt, device, extra_parameters, seed,
                          **kwargs)
 
@@ -375,7 +378,7 @@ class DPTMattingInferencer(BaseMMagicInferencer):
                                                inputs['trimaps'][0], tile,
                                                tile_overlap)
                 else:
-                    alpha = self.model._forward_test(
+                    alpha = self.model.predict_alpha(
                         self.model.resize_inputs(batch['inputs']))
             preds = self.model.postprocess(alpha.float(),
                                            batch['data_samples'])

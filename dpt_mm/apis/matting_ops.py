@@ -13,9 +13,9 @@ from typing import Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
+from dpt_mm.structures.trimap import VALUES as TRIMAP_VALUES
 from .image_io import MattingInputError
 
-TRIMAP_VALUES = (0, 128, 255)
 FG_METHODS = ('auto', 'ml', 'blur')
 
 

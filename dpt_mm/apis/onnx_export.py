@@ -24,8 +24,8 @@ class MattingExportWrapper(nn.Module):
     refinement).
 
     Args:
-        mattor (nn.Module): A built mmagic ``BaseMattor`` (dpt-mm's
-            MatteFormer / MGMatting or mmagic's GCA), in eval mode.
+        mattor (nn.Module): A built :class:`~dpt_mm.models.Mattor`, in
+            eval mode.
     """
 
     def __init__(self, mattor: nn.Module) -> None:
@@ -33,11 +33,8 @@ class MattingExportWrapper(nn.Module):
         self.mattor = mattor
 
     def forward(self, inputs: Tensor) -> Tensor:
-        """The mattor's ``_forward_test`` (alpha in [0, 1])."""
-        alpha = self.mattor._forward_test(inputs)
-        if isinstance(alpha, dict):  # a mattor returning several outputs
-            alpha = alpha['pred_alpha']
-        return alpha
+        """The mattor's ``predict_alpha`` (alpha in [0, 1])."""
+        return self.mattor.predict_alpha(inputs)
 
 
 def _clamp(x: Tensor, low: float, high: float) -> Tensor:

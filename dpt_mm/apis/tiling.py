@@ -99,8 +99,9 @@ def tiled_forward_test(mattor: torch.nn.Module, inputs: Tensor,
     prediction; ``tests/test_apis/test_tiling.py`` states the tolerance.
 
     Args:
-        mattor (nn.Module): An mmagic ``BaseMattor`` (``resize_inputs`` pads
-            each tile as its ``test_cfg`` says, ``_forward_test`` predicts).
+        mattor (nn.Module): A :class:`~dpt_mm.models.Mattor`
+            (``resize_inputs`` pads each tile as its ``test_cfg`` says,
+            ``predict_alpha`` predicts).
         inputs (Tensor): ``(1, C, H, W)`` preprocessed input (the data
             preprocessor's output, not yet padded).
         trimap (np.ndarray): ``(H, W)`` uint8 trimap (0 / 128 / 255).
@@ -110,7 +111,7 @@ def tiled_forward_test(mattor: torch.nn.Module, inputs: Tensor,
 
     Returns:
         Tensor: float alpha in [0, 1] before the trimap's known regions are
-        forced, in the padded layout ``_forward_test(resize_inputs(inputs))``
+        forced, in the padded layout ``predict_alpha(resize_inputs(inputs))``
         returns (the image at the mattor's test border, 0 in the padding),
         so the mattor's ``postprocess`` restores it; outside the covered box
         it is the trimap's 0 / 1.
@@ -125,11 +126,10 @@ def tiled_forward_test(mattor: torch.nn.Module, inputs: Tensor,
     out = torch.from_numpy((trimap >= 255).astype(np.float32))
     box, windows = tile_windows((h, w), trimap, tile, overlap)
     # the reflected border the mattor's test padding adds on every side
-    # (PRMMattor's official padding; 0 for mmagic's bottom / right padding)
-    border = mattor._border() if hasattr(mattor, '_border') else 0
+    border = mattor._border()
 
     def as_padded(alpha: Tensor) -> Tensor:
-        """``alpha`` placed where ``_forward_test(resize_inputs(inputs))``
+        """``alpha`` placed where ``predict_alpha(resize_inputs(inputs))``
         would put it, so the mattor's restore_size crops it back."""
         # the padded size, from a one-channel stand-in (not a full copy)
         ph, pw = mattor.resize_inputs(inputs[:1, :1, :1, :1].expand(
@@ -144,7 +144,7 @@ def tiled_forward_test(mattor: torch.nn.Module, inputs: Tensor,
     norm = torch.zeros_like(acc)
     for y0, y1, x0, x1 in windows:
         crop = inputs[..., y0:y1, x0:x1]
-        pred = mattor._forward_test(mattor.resize_inputs(crop))
+        pred = mattor.predict_alpha(mattor.resize_inputs(crop))
         pred = pred[0, 0, border:border + y1 - y0,
                     border:border + x1 - x0].float().cpu()
         weight = torch.from_numpy(

@@ -1,2 +1,5 @@
-from . import (algorithms, backbones, data_preprocessors, editors,  # noqa: F401
-               heads, losses)
+from . import (backbones, base_models, data_preprocessors,  # noqa: F401
+               editors, heads, losses)
+from .base_models import BaseMattingHead, Mattor
+
+__all__ = ['BaseMattingHead', 'Mattor']

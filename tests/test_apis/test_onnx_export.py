@@ -55,7 +55,7 @@ def calibrated(name: str) -> torch.nn.Module:
         for k, c in enumerate(convs)
     ]
     with torch.no_grad():
-        model._forward_test(x)
+        model.predict_alpha(x)
         for k, conv in enumerate(convs):
             std = logits[k].std().clamp(min=1e-6)
             mean = logits[k].mean()
@@ -75,7 +75,7 @@ def test_gca_replacements_are_equivalent():
     model = MODELS.build(model_cfg('gca')).eval()
     x = example_inputs(64, 96)
     with torch.no_grad():
-        ref = model._forward_test(x)
+        ref = model.predict_alpha(x)
         gca = [m for m in model.modules()
                if type(m).__name__ == 'GCAModule'][0]
         feat = torch.randn(1, 8, 6, 10)
@@ -87,7 +87,7 @@ def test_gca_replacements_are_equivalent():
         got_unk = gca.process_unknown_mask(unknown, feat, 1.)
         assert torch.equal(got_unk[0], want_unk[0])
         assert torch.allclose(got_unk[1], want_unk[1])
-        assert torch.equal(model._forward_test(x), ref)
+        assert torch.equal(model.predict_alpha(x), ref)
 
 
 @pytest.mark.slow

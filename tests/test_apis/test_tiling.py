@@ -78,7 +78,7 @@ def test_tiled_equals_whole_image_in_the_unknown_region():
         return a[..., b:b + 224, b:b + 320]
 
     with torch.no_grad():
-        padded = model._forward_test(model.resize_inputs(x))
+        padded = model.predict_alpha(model.resize_inputs(x))
         whole = crop(padded)
     unknown = torch.from_numpy(trimap == 128)
     for tile, overlap in [(128, 32), (160, 64)]:

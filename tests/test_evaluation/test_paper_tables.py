@@ -217,7 +217,8 @@ def shrink(cfg: Config) -> Config:
         head = model.head
         head.in_channels = (head.in_channels[0], 8, 8, 16, 32, 64)
         head.update(shortcut_channels=(8, 8, 8, 16, 16, 32), refine_channels=8)
-    if model.type == 'GCA' and bb.encoder.get('init_cfg'):
+    if bb.get('type') == 'SimpleEncoderDecoder' and bb.encoder.get(
+            'init_cfg'):
         bb.encoder.init_cfg = None  # mmagic's download of the R34-D weights
     for t in cfg.train_dataloader.dataset.pipeline:
         for key in ('crop_size', 'min_size'):

@@ -38,7 +38,7 @@ def tiny_gca_cfg() -> dict:
         default_scope='mmagic',
         custom_imports=dict(imports=['dpt_mm'], allow_failed_imports=False),
         model=dict(
-            type='GCA',
+            type='Mattor',
             data_preprocessor=dict(
                 type='MattorPreprocessor',
                 mean=[123.675, 116.28, 103.53],
@@ -57,7 +57,7 @@ def tiny_gca_cfg() -> dict:
                     block='BasicBlockDec',
                     layers=[1, 1, 1, 1],
                     with_spectral_norm=True)),
-            loss_alpha=dict(type='L1Loss'),
+            head=dict(type='AlphaLossHead'),
             test_cfg=dict(
                 resize_method='pad', resize_mode='reflect',
                 size_divisor=32)),

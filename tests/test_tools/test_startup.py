@@ -157,6 +157,6 @@ def test_import_dpt_mm_registers_every_type():
     # the inferencer is found through the registry's lazy location
     assert lazy == 'DPTMattingInferencer'
     assert after_get == after_all
-    assert {'MatteFormer', 'DPT', 'MGMatting'} <= set(after_import['MODELS'])
+    assert {'Mattor', 'MattingHead'} <= set(after_import['MODELS'])
     assert 'DIMMattingMetrics' in after_import['METRICS']
     assert sum(len(v) for v in after_import.values()) > 20

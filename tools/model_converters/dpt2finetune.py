@@ -19,7 +19,7 @@ import sys
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
 
-from dpt_mm.models.converters import (MODELS, PARTS,  # noqa: E402
+from dpt_mm.models.converters import (MODEL_NAMES, PARTS,  # noqa: E402
                                       run_conversion_cli)
 
 
@@ -31,7 +31,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('src', help='DPT checkpoint (mmengine .pth)')
     parser.add_argument('dst', help='output checkpoint path')
     parser.add_argument(
-        '--model', required=True, choices=MODELS)
+        '--model', required=True, choices=MODEL_NAMES)
     parser.add_argument('--part', default='encoder', choices=PARTS)
     return parser.parse_args(argv)
 

@@ -25,20 +25,17 @@ from dpt_mm.models.converters import (CONVERTERS,  # noqa: E402
 OFFICIAL = sorted(m for m, k in CONVERTERS if k == 'official')
 
 
-def parse_args(argv=None, model=None) -> argparse.Namespace:
-    """Parse the command line (``--model`` fixed when ``model`` is set)."""
+def parse_args(argv=None) -> argparse.Namespace:
+    """Parse the command line."""
     parser = argparse.ArgumentParser(
         description=' '.join((__doc__ or '').split('\n\n')[0].split()))
     parser.add_argument('src', help='official checkpoint (.pth)')
     parser.add_argument('dst', help='output checkpoint for dpt-mm')
-    if model is None:
-        parser.add_argument('--model', required=True, choices=OFFICIAL)
-    args = parser.parse_args(argv)
-    args.model = model or args.model
-    return args
+    parser.add_argument('--model', required=True, choices=OFFICIAL)
+    return parser.parse_args(argv)
 
 
-def main(argv=None, model=None) -> int:
+def main(argv=None) -> int:
     """Run the conversion.
 
     Returns:
@@ -47,7 +44,7 @@ def main(argv=None, model=None) -> int:
         output cannot be written (one ``error: ...`` line; nothing is
         written then).
     """
-    args = parse_args(argv, model)
+    args = parse_args(argv)
     return run_conversion_cli(
         args.src,
         args.dst,

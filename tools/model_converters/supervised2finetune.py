@@ -13,8 +13,8 @@ release (``model`` key); with ``--source`` also SimMIM (official or
 mmpretrain) and MoBY Swin-T checkpoints (``--model matteformer``) and
 DenseCL ResNet-50 checkpoints (``--model gca_r50``), whose encoder is kept
 (dpt_mm/models/converters/ssl.py), and DINO ViT-S/16 / MAE ViT-B/16
-(official or mmpretrain) for ``--model vitmatte``. The model's converter copies the RGB
-filters and initialises the trimap channels. The output is written
+(official or mmpretrain) for ``--model vitmatte``. The model's converter
+copies the RGB filters and initialises the trimap channels. The output is written
 atomically and every input key that is not carried over is printed.
 """
 import argparse
@@ -24,7 +24,7 @@ import sys
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
 
-from dpt_mm.models.converters import (MODELS, SOURCES,  # noqa: E402
+from dpt_mm.models.converters import (MODEL_NAMES, SOURCES,  # noqa: E402
                                       run_conversion_cli)
 
 
@@ -36,7 +36,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('src', help='supervised ImageNet checkpoint')
     parser.add_argument('dst', help='output checkpoint path')
     parser.add_argument(
-        '--model', required=True, choices=MODELS)
+        '--model', required=True, choices=MODEL_NAMES)
     parser.add_argument(
         '--source',
         default='supervised',

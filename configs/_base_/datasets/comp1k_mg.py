@@ -1,33 +1,7 @@
-# Composition-1k with MG Matting's training augmentation (Yu et al., 2021),
-# built from mmagic's matting transforms.
-#
-# train: the 431 foregrounds + alphas listed in training_list.json
-#   (tools/dataset_converters/comp1k.py), composited online on random COCO
-#   backgrounds:
-#   - with p=0.5 a second random foreground is fused in (CompositeFg:
-#     fg = a1*fg1 + (1-a1)*fg2, a = 1-(1-a1)(1-a2));
-#   - with p=0.25 fg/alpha are resized to 640x640;
-#   - random affine (rotation only for images >= 1024 px, scale 0.8-1.25,
-#     shear 10, flips 0.5);
-#   - trimap by random erosion of the opaque / clear regions with
-#     elliptical kernels of size 1..29 (independent for fg and bg) on the
-#     alpha resized to 640x640 (nearest), the trimap resized back (nearest):
-#     MG's GenMask (dpt_mm GenerateTrimapResized = mmagic's GenerateTrimap
-#     at 640x640). mmagic's GenerateTrimap alone erodes at the alpha's own
-#     size, so its unknown band would be w / 640 times narrower on a w px
-#     foreground (Composition-1k's are mostly 1000-2000 px);
-#   - a random COCO background resized to the foreground;
-#   - a 512x512 crop centred on a random unknown pixel (CropAroundCenter ==
-#     MG's RandomCrop);
-#   - hue / saturation / value jitter of the foreground (mmagic's
-#     RandomJitter, skipped on a crop without foreground as MG Matting
-#     does: dpt_mm RandomJitterNonEmpty);
-#   - composition, one-hot trimap, packing.
-# test: the 1000 merged images with their given trimaps (comp1k_test.py).
-#
-# Data layout: docs/data_preparation.md. The evaluators use the project's
-# DIMMattingMetrics (dpt_mm/evaluation/metrics: the official DIM
-# definitions of SAD, MSE, Grad and Conn on the unknown region).
+# Composition-1k with MG Matting's training augmentation (second foreground,
+# affine, trimap eroded at 640x640, COCO background, 512 crop around the
+# unknown region, jitter); test: comp1k_test.py. Layout:
+# docs/data_preparation.md.
 
 _base_ = ['./comp1k_test.py']
 
@@ -78,9 +52,6 @@ train_pipeline = [
     dict(type='CropAroundCenter', crop_size=crop_size),
     dict(type='RandomJitterNonEmpty'),  # RandomJitter, NaN-safe
     dict(type='MergeFgAndBg'),
-    # = mmagic's FormatTrimap(to_onehot=True) + PackInputs, same tensors,
-    # ~8x faster at 512x512 (tools/benchmarks/pretext_pipeline.py measures
-    # the pre-training case)
     dict(type='PackMattingInputs', onehot_trimap=True),
 ]
 

@@ -1,12 +1,6 @@
-# The Composition-1k test split: the 1000 merged images with their given
-# trimaps, scored with the official DIM definitions of SAD, MSE, Grad and
-# Conn on the unknown region (dpt_mm DIMMattingMetrics). Shared by the
-# fine-tuning data bases (comp1k_mg.py) and the DPT pre-training configs,
-# whose pre-trained network is evaluated zero-shot on it by tools/test.py.
-# Data layout: docs/data_preparation.md.
+# Composition-1k test split (1000 merged images, given trimaps) with the
+# official DIM metrics.
 
-# (no `data_root` / `dataset_type` variables here: the pre-training
-# configs' data base defines its own)
 test_pipeline = [
     dict(
         type='LoadImageFromFile',

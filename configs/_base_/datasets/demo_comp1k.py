@@ -1,15 +1,5 @@
-# The embedded demo matting set (tools/dataset_converters/make_demo_data.py
-# --out data/demo) with the pipelines of comp1k_mg.py scaled to its ~320 px
-# images: 256x256 crops, a 320x320 random resize and training trimaps eroded
-# at 320x320 instead of 512 / 640 / 640.
-# The trimap working size is halved like the other sizes. At 640x640 the
-# demo's ~320 px alphas would be enlarged and their unknown band (k / 2 px
-# for a kernel of size k) would fill half the share of the 256 crop that it
-# fills of a 512 crop of a typical ~1300 px Composition-1k foreground
-# (k * 1300 / 640 px); at 320x320 the shares match, and a foreground resized
-# to fg_resize gets its trimap at its own size, as in MG Matting.
-# The folder layout and annotation files are those of Composition-1k, and
-# data/demo/comp1k/bg stands in for COCO.
+# The demo matting set (make_demo_data.py --out data/demo) with comp1k_mg.py's
+# pipelines scaled to its ~320 px images.
 _base_ = ['./comp1k_mg.py']
 
 data_root = 'data/demo/comp1k'

@@ -1,8 +1,5 @@
-# Fine-tuning schedule shared by MatteFormer and MG Matting on
-# Composition-1k: Adam lr 1e-3, betas (0.5, 0.999), batch 40 = 4 GPUs x 10
-# (batch 10 per GPU comes from the dataset base), 200k iterations, linear
-# warm-up then cosine to 0, validation every 10k iterations. Rows with
-# another warm-up override `param_scheduler` from these entries.
+# Fine-tuning schedule: Adam lr 1e-3, batch 4 GPUs x 10, 200k iterations,
+# linear warm-up then cosine, validation every 10k.
 max_iters = 200_000
 warmup_iters = 5_000
 

@@ -1,12 +1,11 @@
-from .fast_ops import (FastImageToTensor, PackMattingInputs, RandomHue,
-                       onehot_trimap_tensor)
+from .fast_ops import PackMattingInputs, RandomHue, onehot_trimap_tensor
 from .geometry import ResizeCropAffine
 from .loading import LoadImageReduced, UnreadableImageError
 from .matting_aug import GenerateTrimapResized, RandomJitterNonEmpty
 from .pretext import Composite, GridTrimap, RandomAlpha
 
 __all__ = [
-    'Composite', 'FastImageToTensor', 'GenerateTrimapResized', 'GridTrimap',
+    'Composite', 'GenerateTrimapResized', 'GridTrimap',
     'LoadImageReduced', 'PackMattingInputs', 'RandomAlpha', 'RandomHue',
     'RandomJitterNonEmpty', 'ResizeCropAffine', 'UnreadableImageError',
     'onehot_trimap_tensor'

@@ -1,13 +1,8 @@
-"""Fast colour and packing helpers of the DPT pre-training pipeline.
+"""Hue rotation and packing of the DPT pre-training pipeline.
 
-Both exist for speed (see ``tools/benchmarks/pretext_pipeline.py``): on a
-224x224 sample mmpretrain's ``ColorJitter(hue=...)`` (through mmcv's
-``KeyMapper``) costs about 0.65 ms per image because of its HSV round trip
-and copies, and mmagic's ``PackInputs`` spends about 0.3 ms per 3-channel
-image in a strided torch copy (``permute(2, 0, 1).contiguous()``); together
-that is more than the two JPEG decodes of a sample. :class:`PackMattingInputs`
-also folds mmagic's ``FormatTrimap(to_onehot=True)`` (0.1-0.2 ms per
-sample in numpy boolean indexing) into the packing.
+Replacements of mmpretrain's ``ColorJitter(hue=...)`` (an HSV round trip)
+and of mmagic's ``PackInputs`` + ``FormatTrimap(to_onehot=True)`` (strided
+copies); ``tools/benchmarks/pretext_pipeline.py`` measures both.
 """
 import math
 from typing import Dict, Optional, Sequence, Union
@@ -20,6 +15,7 @@ from mmagic.structures import DataSample
 from mmcv.transforms import BaseTransform
 
 from dpt_mm.registry import TRANSFORMS
+from dpt_mm.structures import trimap as trimap_lib
 
 # luminance weights of the hue-rotation matrix (SVG / CSS ``hue-rotate``),
 # in R, G, B order
@@ -61,50 +57,32 @@ def hue_rotation_matrix(degrees: float, channel_order: str = 'bgr'
 
 @TRANSFORMS.register_module()
 class RandomHue(BaseTransform):
-    """Rotate the hue of uint8 colour images by a random angle.
+    """Rotate the hue of uint8 BGR images by a random angle per key.
 
     The angle is drawn uniformly from ``[-hue_range, hue_range]`` degrees
-    for each key independently (two unrelated images such as the DPT
-    foreground and background) or once for all keys (``same_for_all``).
-
-    ``mode='matrix'`` (default) applies the luminance-preserving linear hue
-    rotation around the grey axis (SVG ``hueRotate``) in one
-    ``cv2.transform`` pass, ~10x faster than an HSV round trip;
-    ``mode='hsv'`` shifts the H channel of OpenCV's full-range HSV exactly
-    like mmcv's ``adjust_hue`` (the hue jitter of GCA / MatteFormer).
-    Values are rounded and saturated to uint8.
+    for each key independently (the DPT foreground and background); the
+    rotation is the luminance-preserving linear hue rotation around the
+    grey axis (SVG ``hueRotate``) in one ``cv2.transform`` pass. Values are
+    rounded and saturated to uint8.
 
     Required / modified keys: ``keys``.
 
     Args:
         keys (Sequence[str]): Images to change. Defaults to ('fg', 'bg').
         hue_range (float): Largest rotation in degrees. Defaults to 40.
-        mode (str): 'matrix' or 'hsv'. Defaults to 'matrix'.
-        same_for_all (bool): One angle for all keys. Defaults to False.
-        channel_order (str): 'bgr' or 'rgb'. Defaults to 'bgr'.
     """
 
     def __init__(self,
                  keys: Union[str, Sequence[str]] = ('fg', 'bg'),
-                 hue_range: float = 40,
-                 mode: str = 'matrix',
-                 same_for_all: bool = False,
-                 channel_order: str = 'bgr') -> None:
-        if mode not in ('matrix', 'hsv'):
-            raise ValueError(f"mode must be 'matrix' or 'hsv', got {mode!r}")
+                 hue_range: float = 40) -> None:
         if not 0 <= hue_range <= 180:
             raise ValueError(f'hue_range must be in [0, 180], got {hue_range}')
-        if channel_order.lower() not in ('bgr', 'rgb'):
-            raise ValueError(f"channel_order must be 'bgr' or 'rgb', got "
-                             f'{channel_order!r}')
         self.keys = [keys] if isinstance(keys, str) else list(keys)
         self.hue_range = float(hue_range)
-        self.mode = mode
-        self.same_for_all = same_for_all
-        self.channel_order = channel_order.lower()
 
-    def rotate(self, img: np.ndarray, degrees: float) -> np.ndarray:
-        """Rotate the hue of one uint8 image by ``degrees``.
+    @staticmethod
+    def rotate(img: np.ndarray, degrees: float) -> np.ndarray:
+        """Rotate the hue of one uint8 BGR image by ``degrees``.
 
         Args:
             img (np.ndarray): uint8 ``HxWx3`` image.
@@ -116,16 +94,7 @@ class RandomHue(BaseTransform):
         if img.dtype != np.uint8 or img.ndim != 3 or img.shape[2] != 3:
             raise ValueError('RandomHue needs uint8 HxWx3 images, got '
                              f'{img.dtype} {img.shape}')
-        if self.mode == 'matrix':
-            return cv2.transform(
-                img, hue_rotation_matrix(degrees, self.channel_order))
-        to_hsv, to_img = (cv2.COLOR_BGR2HSV_FULL, cv2.COLOR_HSV2BGR_FULL) \
-            if self.channel_order == 'bgr' else (cv2.COLOR_RGB2HSV_FULL,
-                                                 cv2.COLOR_HSV2RGB_FULL)
-        hsv = cv2.cvtColor(img, to_hsv)
-        shift = int(round(degrees * 256 / 360)) % 256
-        np.add(hsv[..., 0], np.uint8(shift), out=hsv[..., 0])  # wraps
-        return cv2.cvtColor(hsv, to_img)
+        return cv2.transform(img, hue_rotation_matrix(degrees))
 
     def transform(self, results: Dict) -> Dict:
         """Rotate the hue of every image in ``keys``.
@@ -136,103 +105,47 @@ class RandomHue(BaseTransform):
         Returns:
             dict: The result dict.
         """
-        angle = None
         for key in self.keys:
-            if angle is None or not self.same_for_all:
-                angle = float(
-                    np.random.uniform(-self.hue_range, self.hue_range))
+            angle = float(np.random.uniform(-self.hue_range, self.hue_range))
             results[key] = self.rotate(results[key], angle)
         return results
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(keys={self.keys}, '
-                f'hue_range={self.hue_range}, mode={self.mode!r}, '
-                f'same_for_all={self.same_for_all}, '
-                f'channel_order={self.channel_order!r})')
+                f'hue_range={self.hue_range})')
 
 
-@TRANSFORMS.register_module()
-class FastImageToTensor(BaseTransform):
-    """Turn ``HxWxC`` numpy images into contiguous ``CxHxW`` torch tensors.
-
-    Put it just before mmagic's ``PackInputs``, which passes tensors through
-    unchanged: it gives the same tensors as PackInputs' own conversion but
-    de-interleaves the channels with OpenCV's vectorised ``split`` straight
-    into the output (about 0.01 ms instead of 0.2-0.3 ms per 224x224x3
-    uint8 image). ``HxW`` arrays become ``1xHxW``. Missing keys are skipped.
+def to_chw(img: np.ndarray) -> torch.Tensor:
+    """Convert one ``HxW`` / ``HxWxC`` array to a contiguous ``CxHxW``
+    tensor (the tensor of mmagic's ``all_to_tensor``), de-interleaving the
+    channels with OpenCV's ``split`` straight into the output.
 
     Args:
-        keys (Sequence[str]): Keys of the images to convert.
+        img (np.ndarray): The image.
+
+    Returns:
+        torch.Tensor: ``CxHxW`` (``1xHxW`` for an ``HxW`` array).
     """
-
-    def __init__(self, keys: Union[str, Sequence[str]]) -> None:
-        self.keys = [keys] if isinstance(keys, str) else list(keys)
-
-    @staticmethod
-    def to_chw(img: np.ndarray) -> torch.Tensor:
-        """Convert one ``HxW`` / ``HxWxC`` array to a ``CxHxW`` tensor."""
-        if img.ndim == 2:
-            return torch.from_numpy(np.ascontiguousarray(img)[None])
-        h, w, c = img.shape
-        out = np.empty((c, h, w), dtype=img.dtype)
-        if 1 < c <= 4 and img.dtype in (np.uint8, np.float32):
-            planes = [out[i] for i in range(c)]
-            written = cv2.split(img, planes)
-            # OpenCV returns the very arrays it wrote into (identity check,
-            # much cheaper than comparing buffer addresses)
-            if any(a is not b for a, b in zip(written, planes)):
-                out = np.stack(written)  # OpenCV allocated new planes
-        else:
-            out[...] = img.transpose(2, 0, 1)
-        return torch.from_numpy(out)
-
-    def transform(self, results: Dict) -> Dict:
-        """Convert the images of ``keys``.
-
-        Args:
-            results (dict): The result dict.
-
-        Returns:
-            dict: The result dict with tensors.
-        """
-        for key in self.keys:
-            value = results.get(key)
-            if isinstance(value, np.ndarray):
-                results[key] = self.to_chw(value)
-        return results
-
-    def __repr__(self) -> str:
-        return f'{self.__class__.__name__}(keys={self.keys})'
-
-
-#: trimap values of the one-hot planes, in mmagic's ``FormatTrimap`` order
-_TRIMAP_VALUES = (0, 128, 255)
+    if img.ndim == 2:
+        return torch.from_numpy(np.ascontiguousarray(img)[None])
+    h, w, c = img.shape
+    out = np.empty((c, h, w), dtype=img.dtype)
+    if 1 < c <= 4 and img.dtype in (np.uint8, np.float32):
+        planes = [out[i] for i in range(c)]
+        written = cv2.split(img, planes)
+        # OpenCV returns the very arrays it wrote into, or new ones
+        if any(a is not b for a, b in zip(written, planes)):
+            out = np.stack(written)
+    else:
+        out[...] = img.transpose(2, 0, 1)
+    return torch.from_numpy(out)
 
 
 def onehot_trimap_tensor(trimap: np.ndarray) -> torch.Tensor:
-    """One-hot ``3xHxW`` uint8 tensor of a 0 / 128 / 255 trimap.
-
-    The same tensor as mmagic's ``FormatTrimap(to_onehot=True)`` followed by
-    ``PackInputs``: plane 0 marks background (0), plane 1 unknown (128),
-    plane 2 foreground (255); other values are 0 in every plane. Each plane
-    is one vectorised comparison written straight into the output.
-
-    Args:
-        trimap (np.ndarray): uint8 ``HxW`` (or ``HxWx1``) trimap.
-
-    Returns:
-        torch.Tensor: uint8 tensor of shape ``(3, H, W)`` with 0 / 1 values.
-    """
-    if trimap.ndim == 3 and trimap.shape[2] == 1:
-        trimap = trimap[..., 0]
-    if trimap.ndim != 2:
-        raise ValueError('the trimap must be HxW or HxWx1 to be one-hot '
-                         f'encoded, got shape {trimap.shape}')
-    out = np.empty((3, ) + trimap.shape, dtype=np.uint8)
-    planes = out.view(np.bool_)  # True / False are stored as bytes 1 / 0
-    for plane, value in zip(planes, _TRIMAP_VALUES):
-        np.equal(trimap, value, out=plane)
-    return torch.from_numpy(out)
+    """One-hot ``3xHxW`` uint8 tensor of a 0 / 128 / 255 trimap (mmagic's
+    ``FormatTrimap(to_onehot=True)`` + ``PackInputs``), see
+    :func:`dpt_mm.structures.trimap.onehot`."""
+    return torch.from_numpy(trimap_lib.onehot(trimap))
 
 
 @TRANSFORMS.register_module()
@@ -243,7 +156,7 @@ class PackMattingInputs(PackInputs):
     ``PackInputs`` gives (``inputs`` and a ``DataSample`` with ``trimap``,
     ``gt_alpha``, ``gt_fg``, ``gt_bg``, ``gt_merged``, ...), in one step and
     several times faster: images become ``CxHxW`` tensors through
-    :meth:`FastImageToTensor.to_chw`, and a 0 / 128 / 255 trimap becomes
+    :func:`to_chw`, and a 0 / 128 / 255 trimap becomes
     the one-hot ``3xHxW`` tensor directly (:func:`onehot_trimap_tensor`).
     With ``onehot_trimap=False`` the trimap is coded 0 / 1 / 2 like
     ``FormatTrimap(to_onehot=False)``.
@@ -297,7 +210,7 @@ class PackMattingInputs(PackInputs):
         for key in self._image_keys:
             value = results.get(key)
             if isinstance(value, np.ndarray) and value.ndim in (2, 3):
-                results[key] = FastImageToTensor.to_chw(value)
+                results[key] = to_chw(value)
         return super().transform(results)
 
     def __repr__(self) -> str:

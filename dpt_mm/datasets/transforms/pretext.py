@@ -15,10 +15,9 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from dpt_mm.registry import TRANSFORMS
+from dpt_mm.structures.trimap import FG as TRIMAP_FG
+from dpt_mm.structures.trimap import UNKNOWN as TRIMAP_UNKNOWN
 
-TRIMAP_BG = 0
-TRIMAP_UNKNOWN = 128
-TRIMAP_FG = 255
 
 
 def _round_half_up(value: float) -> int:

@@ -76,7 +76,7 @@ CONVERTERS: Dict[Tuple[str, str], Converter] = {
     ('vitmatte', 'mae'): vitmatte.convert_imagenet,
 }
 # yapf: enable
-MODELS = tuple(sorted({m for m, _ in CONVERTERS}))
+MODEL_NAMES = tuple(sorted({m for m, _ in CONVERTERS}))
 KINDS = tuple(sorted({k for _, k in CONVERTERS}))
 
 
@@ -87,8 +87,8 @@ def get_converter(model: str, kind: str) -> Converter:
         ValueError: An unknown model or kind, or a kind the model has no
             converter for (the message names the models it fits).
     """
-    if model not in MODELS:
-        raise ValueError(f'unknown model {model!r}; choose from {MODELS}')
+    if model not in MODEL_NAMES:
+        raise ValueError(f'unknown model {model!r}; choose from {MODEL_NAMES}')
     if (model, kind) not in CONVERTERS:
         fits = ' / '.join(sorted(m for m, k in CONVERTERS if k == kind))
         if not fits:
@@ -108,7 +108,7 @@ def convert(state_dict: dict,
     Args:
         state_dict (dict): The checkpoint or its state dict (unwrapped
             here: ``state_dict`` / ``model`` entry, ``module.`` prefix).
-        model (str): One of :data:`MODELS`.
+        model (str): One of :data:`MODEL_NAMES`.
         kind (str): One of :data:`KINDS`.
         part (str, optional): For ``kind='dpt'``, one of :data:`PARTS`.
         dropped (list, optional): Receives ``(key, reason)`` per input key
@@ -183,7 +183,7 @@ def run_conversion_cli(src_path: str,
     Args:
         src_path (str): Input checkpoint.
         dst_path (str): Output checkpoint.
-        model (str): One of :data:`MODELS`.
+        model (str): One of :data:`MODEL_NAMES`.
         kind (str): One of :data:`KINDS`.
         options (str): The CLI options, e.g. ``'--model gca --part
             encoder'``, for the error message.
@@ -220,7 +220,7 @@ def run_conversion_cli(src_path: str,
 
 
 __all__ = [
-    'CONVERTERS', 'MODELS', 'KINDS', 'PARTS', 'SOURCES', 'get_converter',
+    'CONVERTERS', 'MODEL_NAMES', 'KINDS', 'PARTS', 'SOURCES', 'get_converter',
     'convert', 'convert_dpt', 'convert_supervised', 'convert_pretrained',
     'widen_to_trimap_input', 'load_state_dict', 'save_state_dict',
     'load_strict', 'StrictLoadError', 'print_key_report', 'run_conversion_cli'

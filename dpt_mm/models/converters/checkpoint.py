@@ -9,7 +9,7 @@ and ``tools/test.py``. MMEngine's loader warns and goes on, or dumps every
 key; these refuse a mismatch with a short summary naming the file.
 """
 from collections import OrderedDict
-from typing import Dict
+from typing import Dict, List, Optional, Tuple
 
 import torch
 from mmengine.runner import load_state_dict as mmengine_load_state_dict
@@ -70,6 +70,13 @@ def load_state_dict(path: str) -> StateDict:
             isinstance(v, torch.Tensor) for v in state.values()):
         raise ValueError(f'{path} holds no state dict of tensors')
     return state
+
+
+def drop(dropped: Optional[List[Tuple[str, str]]], key: str,
+         reason: str) -> None:
+    """Record ``(key, reason)`` for an input key a converter leaves out."""
+    if dropped is not None:
+        dropped.append((key, reason))
 
 
 def save_state_dict(state_dict: StateDict, path: str, meta: dict) -> None:

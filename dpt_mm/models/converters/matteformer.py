@@ -1,5 +1,5 @@
 # Copyright (c) dpt-mm contributors. All rights reserved.
-"""State-dict converters for :class:`~dpt_mm.models.editors.MatteFormer`.
+"""State-dict converters for the MatteFormer network (PAST-Swin + MattingHead).
 
 Converts the official MatteFormer release, ImageNet Swin weights and DPT
 pre-training to ``backbone`` (mmpretrain Swin names) + ``head``
@@ -16,6 +16,7 @@ from dpt_mm.models.editors.matteformer.past_encoder import (
     NUM_PRIOR_TOKENS, prior_relative_position_index,
     window_relative_position_index)
 from dpt_mm.utils.io import checkpoint_state_dict
+from .checkpoint import drop
 from .resnet import expand_in_channels
 
 StateDict = Dict[str, Tensor]
@@ -163,15 +164,10 @@ def _convert_sn_key(key: str) -> str:
     return key
 
 
-def _drop(dropped: Dropped, key: str, reason: str) -> None:
-    if dropped is not None:
-        dropped.append((key, reason))
-
-
 def convert_official(state_dict: dict,
                      part: Optional[str] = None,
                      dropped: Dropped = None) -> StateDict:
-    """Official MatteFormer checkpoint -> our ``MatteFormer`` state dict.
+    """Official MatteFormer checkpoint -> our MatteFormer state dict.
 
     Key mapping, official -> ours (``E = encoder.``, ``L =
     layers.i.blocks.j.``, ``S = backbone.stages.i.blocks.j.``)::
@@ -229,7 +225,7 @@ def convert_official(state_dict: dict,
                 table = sd[key.replace('relative_position_index',
                                        'relative_position_bias_table')]
                 _check_index(key, value, table)
-                _drop(dropped, key, 'derived buffer (checked)')
+                drop(dropped, key, 'derived buffer (checked)')
                 continue
             new = _convert_official_encoder_key(sub)
             if new is None:
@@ -254,10 +250,10 @@ def _extend_backbone(sd: StateDict, in_channels: int,
             table = sd[key.replace('relative_position_index',
                                    'relative_position_bias_table')]
             _check_index(key, value, table)
-            _drop(dropped, key, 'derived buffer (checked)')
+            drop(dropped, key, 'derived buffer (checked)')
             continue
         if key.endswith('attn_mask'):
-            _drop(dropped, key, 'derived buffer (shift mask)')
+            drop(dropped, key, 'derived buffer (shift mask)')
             continue
         if m and key.endswith('relative_position_bias_table'):
             side = int(round(value.shape[0]**0.5))  # (2w-1)^2 plain rows
@@ -278,13 +274,13 @@ def _swin_to_mmpretrain_names(sd: StateDict, dropped: Dropped) -> StateDict:
     out: StateDict = {}
     for key, value in sd.items():
         if key.startswith('head.'):
-            _drop(dropped, key, 'classifier')
+            drop(dropped, key, 'classifier')
             continue
         if key.startswith('norm.'):
-            _drop(dropped, key, 'final norm (MatteFormer trains norm0..3)')
+            drop(dropped, key, 'final norm (MatteFormer trains norm0..3)')
             continue
         if key.endswith('attn_mask'):
-            _drop(dropped, key, 'derived buffer (shift mask)')
+            drop(dropped, key, 'derived buffer (shift mask)')
             continue
         if key.endswith('relative_position_index'):
             m = _BLOCK_RE.match(key)
@@ -349,10 +345,10 @@ def convert_supervised(state_dict: dict,
             if sub.startswith(('patch_embed.', 'stages.')):
                 enc[sub] = value
             elif re.match(r'^norm\d\.', sub):
-                _drop(dropped, key,
+                drop(dropped, key,
                       'output norm (MatteFormer trains norm0..3)')
             elif key.startswith(('head.', 'neck.', 'data_preprocessor.')):
-                _drop(dropped, key, 'classifier')
+                drop(dropped, key, 'classifier')
             else:
                 raise KeyError(f'unrecognised mmpretrain Swin key {key}')
     enc = _extend_backbone(enc, in_channels, generator, dropped)
@@ -396,14 +392,14 @@ def convert_dpt(state_dict: dict,
         if key.startswith('backbone.'):
             enc[key[len('backbone.'):]] = value
         elif key.startswith('head.loss_module.'):
-            _drop(dropped, key, 'pre-training loss buffer')
+            drop(dropped, key, 'pre-training loss buffer')
         elif key.startswith('head.'):
             if part == 'encoder+decoder':
                 out[key] = value
             else:
-                _drop(dropped, key, "decoder (part='encoder')")
+                drop(dropped, key, "decoder (part='encoder')")
         elif key.startswith('data_preprocessor.'):
-            _drop(dropped, key, 'data preprocessor buffer')
+            drop(dropped, key, 'data preprocessor buffer')
         else:
             raise KeyError(f'unrecognised DPT key {key} (a neck is not part '
                            'of MatteFormer)')
@@ -413,7 +409,7 @@ def convert_dpt(state_dict: dict,
     if is_past_layout(enc):  # the fine-tuning network itself: identity
         for key, value in enc.items():
             if key.endswith(('relative_position_index', 'attn_mask')):
-                _drop(dropped, 'backbone.' + key, 'derived buffer')
+                drop(dropped, 'backbone.' + key, 'derived buffer')
                 continue
             out['backbone.' + key] = value
         return out

@@ -24,7 +24,7 @@ SOURCES = {
     'vitmatte-hf': 'Hugging Face ViTMatte layout (transformers)',
 }
 #: the dpt-mm model (converter table key) of each official layout
-MODELS = {
+LAYOUT_MODELS = {
     'matteformer-official': 'matteformer',
     'gca-official': 'gca',
     'mgmatting-official': 'mgmatting',
@@ -32,7 +32,7 @@ MODELS = {
     'vitmatte-hf': 'vitmatte',
 }
 #: the converter kind of each layout (``'official'`` unless named here)
-KINDS = {'vitmatte-hf': 'hf'}
+LAYOUT_KINDS = {'vitmatte-hf': 'hf'}
 _DPT_MM_PREFIXES = ('backbone.', 'head.', 'neck.', 'data_preprocessor.')
 
 
@@ -118,16 +118,17 @@ def convert_released(checkpoint: Mapping,
     layout = detect_layout(checkpoint)
     if layout == 'dpt-mm':
         return checkpoint_state_dict(checkpoint), layout
-    if layout not in MODELS:
+    if layout not in LAYOUT_MODELS:
         raise ReleasedCheckpointError(
             'unrecognised checkpoint layout (neither dpt-mm keys nor an '
             'official release)')
     from . import convert
-    return convert(checkpoint, MODELS[layout], KINDS.get(layout, 'official'),
-                   None, dropped), layout
+    return convert(checkpoint, LAYOUT_MODELS[layout],
+                   LAYOUT_KINDS.get(layout, 'official'), None, dropped), layout
 
 
 __all__ = [
-    'LAYOUTS', 'SOURCES', 'MODELS', 'KINDS', 'ReleasedCheckpointError',
+    'LAYOUTS', 'SOURCES', 'LAYOUT_MODELS', 'LAYOUT_KINDS',
+    'ReleasedCheckpointError',
     'detect_layout', 'convert_released'
 ]

@@ -2,8 +2,9 @@
 """Weight converters for the ResNet matting models (GCA, MG Matting).
 
 Converts DPT pre-training, ImageNet ResNets and the released matting models
-to the mattors of :data:`MODELS`. Every input key left out is reported in
-``dropped`` as ``(key, reason)``; an unknown official key raises ``KeyError``.
+to the mattors of :data:`RESNET_MODELS`. Every input key left out is
+reported in ``dropped`` as ``(key, reason)``; an unknown official key
+raises ``KeyError``.
 """
 import re
 from collections import OrderedDict
@@ -13,11 +14,12 @@ import torch
 from torch import Tensor
 
 from dpt_mm.utils.io import checkpoint_state_dict
+from ..utils.spectral_norm import power_iteration
 
 StateDict = Dict[str, Tensor]
 Dropped = List[Tuple[str, str]]
 
-#: Targets (keys of the whole mattor): ``'mgmatting'``, :class:`MGMatting` =
+#: Targets (keys of the whole mattor): ``'mgmatting'``, MG Matting =
 #: ``backbone.*`` (``MattingResNetEnc`` = mmagic ``ResNetEnc`` keys),
 #: ``neck.*`` (``MGMattingASPP``), ``head.*`` (``MattingHead``, official
 #: decoder names, spectral norm over dim 0); ``'gca'``, mmagic's ``GCA`` =
@@ -25,7 +27,7 @@ Dropped = List[Tuple[str, str]]
 #: (``ResGCADecoder``), mmcv ``ConvModule`` names; ``'gca_r50'``, ``GCA``
 #: with ``ResGCABottleneckEncoder`` = ``backbone.encoder.resnet.*``
 #: (torchvision ResNet keys).
-MODELS = ('gca', 'mgmatting', 'gca_r50')
+RESNET_MODELS = ('gca', 'mgmatting', 'gca_r50')
 PARTS = ('encoder', 'encoder+decoder')
 IN_CHANNELS = 6
 _STRIP_PREFIXES = ('encoder_q.', 'backbone.', 'encoder.')
@@ -200,7 +202,7 @@ def convert_dpt(state_dict: dict,
         dict[str, Tensor]: Keys of the target mattor.
     """
     _check_choice(part, PARTS, 'part')
-    _check_choice(model, MODELS, 'model')
+    _check_choice(model, RESNET_MODELS, 'model')
     state = checkpoint_state_dict(state_dict)
     what = f'convert_dpt({model}, {part})'
     if not any(k.startswith('backbone.') for k in state):
@@ -264,7 +266,7 @@ def convert_supervised(state_dict: dict,
     Returns:
         dict[str, Tensor]: Encoder state dict with the mattor's key names.
     """
-    _check_choice(model, MODELS, 'model')
+    _check_choice(model, RESNET_MODELS, 'model')
     state = checkpoint_state_dict(state_dict)
     what = f'convert_supervised({model})'
     enc = (_torchvision_resnet if model == 'gca_r50' else _resnet_d_encoder)(
@@ -284,10 +286,7 @@ def _power_iteration(weight: Tensor, dim: int,
     gen = torch.Generator().manual_seed(0)
     u = torch.randn(mat.shape[0], generator=gen, dtype=mat.dtype)
     v = torch.randn(mat.shape[1], generator=gen, dtype=mat.dtype)
-    for _ in range(iters):
-        v = torch.nn.functional.normalize(mat.t() @ u, dim=0, eps=1e-12)
-        u = torch.nn.functional.normalize(mat @ v, dim=0, eps=1e-12)
-    return u, v
+    return power_iteration(mat, u, v, iters)
 
 
 def sn_vectors_for_dim1(weight: Tensor, u: Tensor,
@@ -477,7 +476,7 @@ def convert_official_mgmatting(state_dict: dict,
                                part: Optional[str] = None,
                                dropped: Optional[Dropped] = None
                                ) -> StateDict:
-    """Official MG Matting checkpoint -> dpt-mm ``MGMatting``
+    """Official MG Matting checkpoint -> dpt-mm MG Matting
     (``configs/mgmatting/*``), loading with ``strict=True``.
 
     ``Generator(res_shortcut_encoder_29, res_shortcut_decoder_22)`` + ASPP

@@ -11,14 +11,10 @@ from typing import Dict, List, Optional, Tuple
 from torch import Tensor
 
 from dpt_mm.utils.io import checkpoint_state_dict
+from .checkpoint import drop
 
 StateDict = Dict[str, Tensor]
 Dropped = Optional[List[Tuple[str, str]]]
-
-
-def _drop(dropped: Dropped, key: str, reason: str) -> None:
-    if dropped is not None:
-        dropped.append((key, reason))
 
 
 def simmim_to_swin(checkpoint: dict, dropped: Dropped = None) -> StateDict:
@@ -54,11 +50,11 @@ def simmim_to_swin(checkpoint: dict, dropped: Dropped = None) -> StateDict:
     out: StateDict = {}
     for key, value in sd.items():
         if key in ('encoder.mask_token', 'backbone.mask_token'):
-            _drop(dropped, key, 'SimMIM mask token')
+            drop(dropped, key, 'SimMIM mask token')
         elif key.startswith(('decoder.', 'neck.')):
-            _drop(dropped, key, 'SimMIM pixel decoder')
+            drop(dropped, key, 'SimMIM pixel decoder')
         elif key.startswith('data_preprocessor.'):
-            _drop(dropped, key, 'data preprocessor buffer')
+            drop(dropped, key, 'data preprocessor buffer')
         elif official and key.startswith('encoder.'):
             out[key[len('encoder.'):]] = value
         elif mmpre and key.startswith('backbone.'):
@@ -91,11 +87,11 @@ def moby_to_swin(checkpoint: dict, dropped: Dropped = None) -> StateDict:
     out: StateDict = {}
     for key, value in sd.items():
         if key.startswith('encoder_k.'):
-            _drop(dropped, key, 'MoBY momentum encoder')
+            drop(dropped, key, 'MoBY momentum encoder')
         elif key.startswith(('projector.', 'projector_k.', 'predictor.')):
-            _drop(dropped, key, 'MoBY projector / predictor')
+            drop(dropped, key, 'MoBY projector / predictor')
         elif key in ('queue1', 'queue2', 'queue_ptr'):
-            _drop(dropped, key, 'MoBY queue')
+            drop(dropped, key, 'MoBY queue')
         elif key.startswith('encoder.'):
             out[key[len('encoder.'):]] = value
         else:
@@ -143,15 +139,15 @@ def densecl_to_resnet(checkpoint: dict, dropped: Dropped = None) -> StateDict:
         if prefix and key.startswith(prefix):
             out[key[len(prefix):]] = value
         elif key.startswith(('encoder_k.', )):
-            _drop(dropped, key, 'DenseCL momentum encoder')
+            drop(dropped, key, 'DenseCL momentum encoder')
         elif key.startswith(('neck.', 'encoder_q.1.')):
-            _drop(dropped, key, 'DenseCL projection neck')
+            drop(dropped, key, 'DenseCL projection neck')
         elif key.startswith('encoder_q.0.'):
-            _drop(dropped, key, 'DenseCL backbone (second copy)')
+            drop(dropped, key, 'DenseCL backbone (second copy)')
         elif key in _DENSECL_QUEUES:
-            _drop(dropped, key, 'DenseCL queue')
+            drop(dropped, key, 'DenseCL queue')
         elif key.startswith(('head.', 'data_preprocessor.')):
-            _drop(dropped, key, 'DenseCL head / preprocessor')
+            drop(dropped, key, 'DenseCL head / preprocessor')
         elif not prefix:
             out[key] = value  # the published backbone: bare keys
         else:

@@ -5,16 +5,16 @@ from types import SimpleNamespace
 from typing import Dict, List, Optional, Sequence, Union
 
 import torch
-from mmengine.model import BaseModule
 from torch import Tensor, nn
 from transformers.models.vitmatte.modeling_vitmatte import (
     VitMatteConvStream, VitMatteFusionBlock, VitMatteHead)
 
 from dpt_mm.registry import MODELS
+from ..base_models.base_head import BaseMattingHead
 
 
 @MODELS.register_module()
-class DetailCaptureHead(BaseModule):
+class DetailCaptureHead(BaseMattingHead):
     """ViTMatte's detail-capture decoder: a convolution stream on the input
     and fusion blocks that upsample the ViT features (x2 each) onto it.
 
@@ -32,6 +32,7 @@ class DetailCaptureHead(BaseModule):
             than ``convstream_channels``.
         bn_eps (float): BatchNorm epsilon of the conv stream and fusion
             blocks.
+        loss (dict, optional): The loss module (training only).
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -41,8 +42,9 @@ class DetailCaptureHead(BaseModule):
                  convstream_channels: Sequence[int] = (48, 96, 192),
                  fusion_channels: Sequence[int] = (256, 128, 64, 32),
                  bn_eps: float = 1e-5,
+                 loss: Optional[dict] = None,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(loss=loss, init_cfg=init_cfg)
         if len(fusion_channels) != len(convstream_channels) + 1:
             raise ValueError('fusion_channels needs one entry more than '
                              f'convstream_channels, got {fusion_channels} '

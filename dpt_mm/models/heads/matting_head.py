@@ -13,12 +13,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import build_norm_layer
-from mmengine.model import BaseModule
 from torch import Tensor
-from torch.nn.utils.spectral_norm import SpectralNorm
 
 from dpt_mm.registry import MODELS
-from .prm import PRM_WIDTHS, PRM_WORK_SIZE, progressive_refinement
+from ..base_models.base_head import BaseMattingHead
+from ..utils.spectral_norm import init_spectral_norm_vectors
 
 # strides of the six decoder levels (OS1 = the network input)
 LEVEL_STRIDES = (1, 2, 4, 8, 16, 32)
@@ -33,40 +32,6 @@ def sn(module: nn.Module) -> nn.Module:
     ``weight_orig / weight_u / weight_v`` with identical behaviour.
     """
     return nn.utils.spectral_norm(module, dim=0)
-
-
-@torch.no_grad()
-def init_spectral_norm_vectors(module: nn.Module, iters: int = 10) -> int:
-    """Run ``iters`` power iterations for every torch spectral norm in
-    ``module`` (its ``weight_u`` / ``weight_v`` buffers).
-
-    torch (like the official MG Matting / MatteFormer SpectralNorm) starts
-    ``u`` and ``v`` at random and refines them one step per training
-    forward, while eval mode uses them as they are; an untrained model in
-    eval mode can then divide by a near-zero sigma estimate and overflow.
-    Converging the vectors once at construction makes eval outputs of fresh
-    models well defined; training is unaffected.
-
-    Args:
-        module (nn.Module): Module to scan.
-        iters (int): Power iterations. Defaults to 10.
-
-    Returns:
-        int: Number of spectral-normalised weights updated.
-    """
-    count = 0
-    for m in module.modules():
-        for hook in m._forward_pre_hooks.values():
-            if not isinstance(hook, SpectralNorm):
-                continue
-            mat = hook.reshape_weight_to_matrix(
-                getattr(m, hook.name + '_orig'))
-            u, v = getattr(m, hook.name + '_u'), getattr(m, hook.name + '_v')
-            for _ in range(iters):
-                v.copy_(F.normalize(mat.t() @ u, dim=0, eps=hook.eps))
-                u.copy_(F.normalize(mat @ v, dim=0, eps=hook.eps))
-            count += 1
-    return count
 
 
 def _norm(norm_cfg: dict, channels: int) -> nn.Module:
@@ -150,7 +115,7 @@ class UpBasicBlock(nn.Module):
 
 
 @MODELS.register_module()
-class MattingHead(BaseModule):
+class MattingHead(BaseMattingHead):
     """ResShortcut matting decoder with progressive-refinement outputs.
 
     The decoder family of MG Matting and MatteFormer, shared by DPT
@@ -188,13 +153,11 @@ class MattingHead(BaseModule):
         num_blocks (Sequence[int]): Blocks of ``layer1..layer4``.
             Defaults to ``(2, 3, 3, 2)``.
         refine_channels (int): Hidden width of the refine heads. Default 32.
-        large_kernel (bool): 5x5 instead of 3x3 refine convs. Default False.
         norm_cfg (dict): Norm config. Defaults to ``dict(type='BN')``.
         align_corners (bool): ``align_corners`` of the input-level resizing;
             True matches MatteFormer's x2 up-sampling of the patch embedding.
-        loss (dict, optional): Config of the loss module built into
-            ``self.loss_module`` (e.g. ``DPTMattingLoss``); needed only by
-            :meth:`loss`.
+        loss (dict, optional): Config of the loss module (e.g.
+            ``MattingOutputsLoss``); needed only for training.
         init_cfg (dict, optional): Initialisation config. Defaults to None
             (Xavier-uniform convs, zero-init last BN of each block).
     """
@@ -205,12 +168,11 @@ class MattingHead(BaseModule):
                                                                256, 512),
                  num_blocks: Sequence[int] = (2, 3, 3, 2),
                  refine_channels: int = 32,
-                 large_kernel: bool = False,
                  norm_cfg: dict = dict(type='BN'),
                  align_corners: bool = True,
                  loss: Optional[dict] = None,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(loss=loss, init_cfg=init_cfg)
         if len(in_channels) != 6 or len(shortcut_channels) != 6:
             raise ValueError('MattingHead needs 6 levels of in_channels and '
                              f'shortcut_channels, got {len(in_channels)} and '
@@ -246,19 +208,16 @@ class MattingHead(BaseModule):
         self.bn1 = _norm(norm_cfg, out_ch[0])
         self.leaky_relu = nn.LeakyReLU(0.2, inplace=True)
 
-        k = 5 if large_kernel else 3
-
         def refine(channels: int) -> nn.Sequential:
             return nn.Sequential(
-                nn.Conv2d(channels, refine_channels, k, padding=k // 2,
+                nn.Conv2d(channels, refine_channels, 3, padding=1,
                           bias=False), _norm(norm_cfg, refine_channels),
                 nn.LeakyReLU(0.2, inplace=True),
-                nn.Conv2d(refine_channels, 1, k, padding=k // 2))
+                nn.Conv2d(refine_channels, 1, 3, padding=1))
 
         self.refine_OS1 = refine(out_ch[0])
         self.refine_OS4 = refine(out_ch[2])
         self.refine_OS8 = refine(out_ch[3])
-        self.loss_module = MODELS.build(loss) if loss is not None else None
         if init_cfg is None:
             self._default_init()
         init_spectral_norm_vectors(self)
@@ -324,47 +283,3 @@ class MattingHead(BaseModule):
             alpha_os1=(torch.tanh(x_os1) + 1.0) / 2.0,
             alpha_os4=(torch.tanh(x_os4) + 1.0) / 2.0,
             alpha_os8=(torch.tanh(x_os8) + 1.0) / 2.0)
-
-    def loss(self, feats: Sequence[Tensor], data_samples) -> Dict[str, Tensor]:
-        """Decode ``feats`` and compute the configured loss.
-
-        Args:
-            feats (Sequence[Tensor]): The six feature levels.
-            data_samples: Stacked ``DataSample`` from ``MattorPreprocessor``
-                (training mode) with ``gt_alpha``, ``gt_fg``, ``gt_bg``,
-                ``gt_merged`` in [0, 1] and the one-hot ``trimap``.
-
-        Returns:
-            dict[str, Tensor]: The loss terms.
-        """
-        if self.loss_module is None:
-            raise RuntimeError('MattingHead.loss needs a `loss` config')
-        return self.loss_module(self(feats), data_samples)
-
-    def predict(self,
-                feats: Sequence[Tensor],
-                fuse: bool = True,
-                widths: Sequence[int] = PRM_WIDTHS,
-                work_size: Optional[Sequence[int]] = PRM_WORK_SIZE
-                ) -> Tensor:
-        """Decode ``feats`` into one Nx1xHxW alpha.
-
-        Args:
-            feats (Sequence[Tensor]): The six feature levels.
-            fuse (bool): Test-time progressive refinement (see
-                :func:`~dpt_mm.models.heads.prm.progressive_refinement`)
-                if True, else ``alpha_os1``.
-            widths (Sequence[int]): The official ``self_refine_width1`` /
-                ``width2`` (ellipse sizes ``width // 2``). Default (30, 15).
-            work_size (Sequence[int], optional): PRM work size; default
-                MatteFormer's / the DPT authors' 640x640, None for the
-                output's size (MG Matting).
-
-        Returns:
-            Tensor: Alpha in [0, 1].
-        """
-        out = self(feats)
-        if not fuse:
-            return out['alpha_os1']
-        return progressive_refinement(
-            out, widths, random_widths=False, work_size=work_size)[1]

@@ -1,12 +1,7 @@
 # Copyright (c) dpt-mm contributors. All rights reserved.
-"""L1 + composition + Laplacian loss over the OS1 / OS4 / OS8 outputs.
-
-mmagic's mattors compute their losses inline on a single alpha; the
-MG Matting / MatteFormer / DPT family needs the same three terms on three
-decoder outputs, each with its own pixel weights, so the combination lives
-here (one module for ``DPT``'s head, ``MatteFormer`` and ``MGMatting``) and
-reuses mmagic's ``L1Loss`` / ``L1CompositionLoss``.
-"""
+"""The loss module of every mattor: L1 + composition + Laplacian over the
+named decoder outputs, each with its own pixel weights (mmagic's mattors
+compute one loss inline on one alpha)."""
 from typing import Dict, Optional, Sequence
 
 import torch
@@ -14,59 +9,7 @@ import torch.nn as nn
 from torch import Tensor
 
 from dpt_mm.registry import MODELS
-
-#: trimap codings :func:`unknown_mask` accepts, with the unknown value
-TRIMAP_ENCODINGS = {
-    'onehot': 'Nx3 one-hot, channel 1 = unknown (PackMattingInputs / '
-    'FormatTrimap with onehot / to_onehot=True)',
-    'label': 'Nx1 with 0 / 1 / 2 = bg / unknown / fg (PackMattingInputs '
-    '(onehot_trimap=False), FormatTrimap(to_onehot=False))',
-    'gray': 'Nx1 with 0 / 128 / 255 (the trimap as read from disk)',
-}
-
-
-def unknown_mask(trimap: Tensor, encoding: str = 'onehot') -> Tensor:
-    """Nx1xHxW float mask of the unknown region of a batched trimap.
-
-    The encoding is given, not guessed: a 0 / 1 / 2 trimap read as
-    0 / 128 / 255 (or the reverse) would give an empty mask and a silent
-    zero loss, so values that do not fit ``encoding`` raise.
-
-    Args:
-        trimap (Tensor): NxCxHxW trimap.
-        encoding (str): ``'onehot'``, ``'label'`` or ``'gray'`` (see
-            ``TRIMAP_ENCODINGS``). Defaults to ``'onehot'``.
-
-    Returns:
-        Tensor: 1 in the unknown region, 0 elsewhere.
-    """
-    if encoding not in TRIMAP_ENCODINGS:
-        raise ValueError(f'trimap_encoding must be one of '
-                         f'{sorted(TRIMAP_ENCODINGS)}, got {encoding!r}')
-    if trimap.dim() != 4:
-        raise ValueError(f'trimap must be NxCxHxW, got {tuple(trimap.shape)}')
-    channels = 3 if encoding == 'onehot' else 1
-    if trimap.shape[1] != channels:
-        raise ValueError(f'a {encoding!r} trimap has {channels} channel(s), '
-                         f'got {trimap.shape[1]}: '
-                         f'{TRIMAP_ENCODINGS[encoding]}')
-    t = trimap.float()
-    top = t.max().item() if t.numel() else 0.
-    if encoding == 'onehot':
-        if top > 1:
-            raise ValueError(f'one-hot trimap has values up to {top:g}')
-        return (t[:, 1:2] > 0.5).float()
-    if encoding == 'label':
-        if top > 2:
-            raise ValueError(
-                f'trimap_encoding=\'label\' expects 0 / 1 / 2, got values '
-                f'up to {top:g} (a 0 / 128 / 255 trimap is \'gray\')')
-        return (t == 1).float()
-    if top in (1., 2.):
-        raise ValueError('trimap_encoding=\'gray\' expects 0 / 128 / 255, '
-                         f'got values up to {top:g} (a 0 / 1 / 2 trimap is '
-                         '\'label\')')
-    return (t == 128).float()
+from dpt_mm.structures import trimap
 
 
 @MODELS.register_module()
@@ -89,23 +32,26 @@ class MattingOutputsLoss(nn.Module):
     combination of the MG Matting, MatteFormer and DPT authors' trainers. A
     term whose config is None is skipped.
 
-    ``W_k`` is what the caller passes in ``weights`` (MatteFormer /
-    MG Matting: the PRM regions or the trimap's unknown region for OS1 /
-    OS4 and the whole image for OS8); an output without one is weighted by
-    the unknown region of ``data_samples.trimap`` in ``trimap_encoding``
-    (DPT pre-training: every output, the paper's "all the above losses
-    are calculated only in the unknown region").
+    ``W_k`` is what the caller passes in ``weights`` (the mattor's PRM
+    regions); an output without one is weighted by the unknown region of
+    ``data_samples.trimap`` in ``trimap_encoding`` (DPT pre-training: every
+    output), or by the whole image if ``whole_image_outputs`` names it
+    (fine-tuning and the DPT authors' trainer: ``alpha_os8``).
 
-    Two options reproduce the DPT authors' trainer instead
-    (``configs/dpt_swin-t_in1k_authors.py``): ``whole_image_outputs``
-    names outputs weighted by the whole image when ``weights`` has none
-    for them (the authors: ``alpha_os8``), and ``fuse_outside_unknown`` is
+    ``fuse_outside_unknown`` (the DPT authors' trainer,
+    ``configs/dpt_swin-t_in1k_authors.py``) is
     a coarse-to-fine chain (the authors: ``alpha_os8, alpha_os4,
     alpha_os1``) in which each output after the first takes the previous
     (fused) one outside the trimap's unknown region before the loss. The
     L1 and composition terms of an output weighted by the unknown region
     do not see that fusion; its Laplacian term, whose pyramids span the
     whole image, does, and its gradient then reaches the coarser output.
+
+    Two optional terms serve ViTMatte's criterion: ``loss_known``, an
+    alpha loss on the trimap's known region (``1 - unknown``), and
+    ``loss_grad`` (e.g. :class:`MattingGradientPenaltyLoss`) on ``W_k``;
+    ``whole_image_terms`` names terms computed on every pixel whatever
+    ``W_k`` (ViTMatte: ``loss_lap``).
 
     The configs scale the composition weight to the official trainers'
     ImageNet-normalised composition (``sum_c 1 / std_c``, about 13.28):
@@ -122,15 +68,21 @@ class MattingOutputsLoss(nn.Module):
         output_weights (dict): Weight ``v_k`` of each decoder output, used
             as given; all must be positive. Defaults to
             ``dict(alpha_os1=0.4, alpha_os4=0.2, alpha_os8=0.2)``.
-        trimap_encoding (str): Coding of ``data_samples.trimap`` for the
-            outputs without ``weights``: ``'onehot'`` (default, what the
-            configs pack), ``'label'`` (0 / 1 / 2) or ``'gray'``
-            (0 / 128 / 255); values that do not fit raise.
+        trimap_encoding (str): Encoding of ``data_samples.trimap``, one of
+            :data:`dpt_mm.structures.trimap.ENCODINGS`. Defaults to
+            ``'onehot'``.
         whole_image_outputs (Sequence[str]): Outputs supervised on every
             pixel when ``weights`` has none for them. Defaults to ``()``.
         fuse_outside_unknown (Sequence[str]): Coarse-to-fine outputs fused
             outside the unknown region before the loss (see above); empty
             or at least two names. Defaults to ``()``.
+        loss_known (dict, optional): Alpha loss on the known region.
+            Defaults to None.
+        loss_grad (dict, optional): Gradient loss on ``W_k``. Defaults to
+            None.
+        whole_image_terms (Sequence[str]): Terms (``'loss_alpha'``,
+            ``'loss_comp'``, ``'loss_lap'``, ``'loss_grad'``) on every pixel.
+            Defaults to ``()``.
     """
 
     def __init__(
@@ -143,15 +95,18 @@ class MattingOutputsLoss(nn.Module):
             alpha_os1=0.4, alpha_os4=0.2, alpha_os8=0.2),
         trimap_encoding: str = 'onehot',
         whole_image_outputs: Sequence[str] = (),
-        fuse_outside_unknown: Sequence[str] = ()
+        fuse_outside_unknown: Sequence[str] = (),
+        loss_known: Optional[dict] = None,
+        loss_grad: Optional[dict] = None,
+        whole_image_terms: Sequence[str] = ()
     ) -> None:
         super().__init__()
         if not output_weights or min(output_weights.values()) <= 0:
             raise ValueError(f'output_weights must be non-empty and '
                              f'positive, got {output_weights}')
-        if trimap_encoding not in TRIMAP_ENCODINGS:
-            raise ValueError(f'trimap_encoding must be one of '
-                             f'{sorted(TRIMAP_ENCODINGS)}, got '
+        if trimap_encoding not in trimap.ENCODINGS:
+            raise ValueError(f'trimap encoding must be one of '
+                             f'{sorted(trimap.ENCODINGS)}, got '
                              f'{trimap_encoding!r}')
         self.output_weights = {k: float(v) for k, v in output_weights.items()}
         self.whole_image_outputs = tuple(whole_image_outputs)
@@ -172,7 +127,15 @@ class MattingOutputsLoss(nn.Module):
         self.loss_alpha = MODELS.build(loss_alpha) if loss_alpha else None
         self.loss_comp = MODELS.build(loss_comp) if loss_comp else None
         self.loss_lap = MODELS.build(loss_lap) if loss_lap else None
-        if not (self.loss_alpha or self.loss_comp or self.loss_lap):
+        self.loss_known = MODELS.build(loss_known) if loss_known else None
+        self.loss_grad = MODELS.build(loss_grad) if loss_grad else None
+        terms = ('loss_alpha', 'loss_comp', 'loss_lap', 'loss_grad')
+        if set(whole_image_terms) - set(terms):
+            raise ValueError(f'whole_image_terms must be among {terms}, got '
+                             f'{list(whole_image_terms)}')
+        self.whole_image_terms = tuple(whole_image_terms)
+        if not (self.loss_alpha or self.loss_comp or self.loss_lap
+                or self.loss_known or self.loss_grad):
             raise ValueError(f'{type(self).__name__} needs at least one loss '
                              'term')
 
@@ -192,7 +155,8 @@ class MattingOutputsLoss(nn.Module):
                 some or all outputs.
 
         Returns:
-            dict[str, Tensor]: ``loss_alpha`` / ``loss_comp`` / ``loss_lap``.
+            dict[str, Tensor]: ``loss_alpha`` / ``loss_comp`` / ``loss_lap``
+            (/ ``loss_known`` / ``loss_grad``), the configured ones.
         """
         missing = [k for k in self.output_weights if k not in outputs]
         if missing:
@@ -201,10 +165,10 @@ class MattingOutputsLoss(nn.Module):
         weights = dict(weights or {})
         gt_alpha = data_samples.gt_alpha
         unknown = None
-        if self.fuse_outside_unknown or any(k not in weights
-                                            for k in self.output_weights):
-            unknown = unknown_mask(data_samples.trimap,
-                                   self.trimap_encoding).to(gt_alpha)
+        if self.fuse_outside_unknown or self.loss_known or any(
+                k not in weights for k in self.output_weights):
+            unknown = trimap.unknown_mask(data_samples.trimap,
+                                          self.trimap_encoding).to(gt_alpha)
         if self.fuse_outside_unknown:
             outputs = dict(outputs)
             chain = self.fuse_outside_unknown
@@ -223,16 +187,28 @@ class MattingOutputsLoss(nn.Module):
             losses[name] = losses.get(name, 0.) + value
 
         for key, scale in self.output_weights.items():
-            pred, mask = outputs[key], weights[key]
+            pred, out_mask = outputs[key], weights[key]
+
+            def mask(term: str) -> Optional[Tensor]:
+                return None if term in self.whole_image_terms else out_mask
+
             if self.loss_alpha is not None:
-                add('loss_alpha', scale * self.loss_alpha(pred, gt_alpha,
-                                                          mask))
+                add('loss_alpha', scale * self.loss_alpha(
+                    pred, gt_alpha, mask('loss_alpha')))
             if self.loss_comp is not None:
                 add(
                     'loss_comp',
                     scale * self.loss_comp(pred, data_samples.gt_fg,
                                            data_samples.gt_bg,
-                                           data_samples.gt_merged, mask))
+                                           data_samples.gt_merged,
+                                           mask('loss_comp')))
             if self.loss_lap is not None:
-                add('loss_lap', scale * self.loss_lap(pred, gt_alpha, mask))
+                add('loss_lap', scale * self.loss_lap(pred, gt_alpha,
+                                                      mask('loss_lap')))
+            if self.loss_known is not None:
+                add('loss_known', scale * self.loss_known(
+                    pred, gt_alpha, 1 - unknown))
+            if self.loss_grad is not None:
+                add('loss_grad', scale * self.loss_grad(pred, gt_alpha,
+                                                        mask('loss_grad')))
         return {k: torch.as_tensor(v) for k, v in losses.items()}

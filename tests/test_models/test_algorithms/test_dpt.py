@@ -1,4 +1,4 @@
-"""MattingHead, the DPT backbones and the DPT algorithm (tiny sizes)."""
+"""MattingHead, the DPT backbones and the Mattor as DPT (tiny sizes)."""
 import copy
 
 import pytest
@@ -214,14 +214,14 @@ def test_matting_resnet_levels_and_mmpretrain_keys():
 
 def _dpt_cfg(backbone, head_in, head_sc, with_trimap=True):
     return dict(
-        type='DPT',
+        type='Mattor',
         with_trimap=with_trimap,
         backbone=backbone,
         head=dict(
             type='MattingHead',
             in_channels=head_in,
             shortcut_channels=head_sc,
-            loss=dict(type='DPTMattingLoss')))
+            loss=dict(type='MattingOutputsLoss')))
 
 
 @pytest.mark.parametrize('variant', ['swin', 'r34'])
@@ -245,7 +245,9 @@ def test_dpt_modes_shapes_and_gradients(variant):
     assert model.head.refine_OS1[3].weight.grad.abs().sum() > 0
 
     model.eval()
-    alpha = model(inputs, mode='tensor')
+    assert set(model(inputs, mode='tensor')) == {
+        'alpha_os1', 'alpha_os4', 'alpha_os8'}
+    alpha = model.predict_alpha(inputs)
     assert alpha.shape == (2, 1, 64, 64)
     assert alpha.min() >= 0 and alpha.max() <= 1
     preds = model(inputs, None, mode='predict')
@@ -267,7 +269,7 @@ def test_dpt_without_trimap_ignores_trimap_channels():
     other = inputs.clone()
     other[:, 3:] = 1 - other[:, 3:]
     torch.testing.assert_close(
-        model(inputs, mode='tensor'), model(other, mode='tensor'))
+        model.predict_alpha(inputs), model.predict_alpha(other))
     model.train()
     assert torch.isfinite(sum(model(inputs, ds, mode='loss').values()))
 
@@ -285,7 +287,7 @@ def test_dpt_trains_state_dict_round_trip():
     b.load_state_dict(a.state_dict(), strict=True)
     b.eval()
     torch.testing.assert_close(
-        a(inputs, mode='tensor'), b(inputs, mode='tensor'))
+        a.predict_alpha(inputs), b.predict_alpha(inputs))
 
 
 def _run_cli(script, argv, capsys):
@@ -409,15 +411,16 @@ def test_dpt_takes_an_encoder_decoder_backbone():
     MODELS.register_module('_TinyAlphaNet', module=_TinyAlphaNet, force=True)
     head = dict(
         type='AlphaLossHead',
-        loss=dict(type='DPTMattingLoss', output_weights=dict(alpha=1.0)))
+        loss=dict(type='MattingOutputsLoss', output_weights=dict(alpha=1.0)))
     torch.manual_seed(0)
     model = MODELS.build(
-        dict(type='DPT', backbone=dict(type='_TinyAlphaNet'), head=head))
+        dict(type='Mattor', backbone=dict(type='_TinyAlphaNet'), head=head))
     assert {k for k in model.state_dict()
             if not k.startswith('data_')} == {'backbone.conv.weight',
                                               'backbone.conv.bias'}
     inputs, ds = pretext_batch()
-    alpha = model(inputs, mode='tensor')
+    alpha = model.predict_alpha(inputs)
+    assert set(model(inputs, mode='tensor')) == {'alpha'}
     expect = (torch.tanh(model.backbone(inputs)) + 1) / 2
     torch.testing.assert_close(alpha, expect, rtol=0, atol=0)
     losses = model(inputs, ds, mode='loss')
@@ -425,7 +428,7 @@ def test_dpt_takes_an_encoder_decoder_backbone():
     sum(losses.values()).backward()
     assert model.backbone.conv.weight.grad.abs().sum() > 0
     with_neck = MODELS.build(
-        dict(type='DPT', backbone=dict(type='_TinyAlphaNet'), head=head,
+        dict(type='Mattor', backbone=dict(type='_TinyAlphaNet'), head=head,
              neck=dict(type='_TinyAlphaNet')))
     with pytest.raises(ValueError, match='neck needs feature levels'):
         with_neck(inputs, mode='tensor')
@@ -451,7 +454,7 @@ def test_fresh_model_has_converged_spectral_norm_vectors():
         assert 0.5 * true < sigma <= true * 1.0001
     model.eval()
     inputs, _ = pretext_batch()
-    alpha = model(inputs, mode='tensor')
+    alpha = model.predict_alpha(inputs)
     assert torch.isfinite(alpha).all()
 
 

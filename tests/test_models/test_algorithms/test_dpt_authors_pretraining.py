@@ -14,7 +14,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 import dpt_mm  # noqa: F401
-from dpt_mm.models.losses import DPTMattingLoss
+from dpt_mm.models.losses import MattingOutputsLoss
 from dpt_mm.datasets.transforms.geometry import RANDOM_INTERPOLATIONS
 from dpt_mm.engine import AdaptiveGradClipOptimWrapper
 from dpt_mm.registry import (MODELS, OPTIM_WRAPPERS, PARAM_SCHEDULERS,
@@ -295,7 +295,7 @@ def test_loss_region_differs_only_in_the_known_region_as_documented():
     wrong = {k: ds.gt_alpha + far for k in KEYS}
     assert max(_value(paper(wrong, ds)).values()) == 0.
     got = _value(authors(wrong, ds))
-    os8_only = DPTMattingLoss(
+    os8_only = MattingOutputsLoss(
         loss_comp=None, loss_lap=None, output_weights=dict(alpha_os8=1.0),
         whole_image_outputs=['alpha_os8'])
     l1_os8 = float(os8_only(wrong, ds)['loss_alpha'])
@@ -335,6 +335,6 @@ def test_authors_loss_is_their_trainer_formula():
         torch.testing.assert_close(got[key], expected[key])
     assert _value(paper(outs, ds)) != _value(got)
     with pytest.raises(ValueError, match='not in output_weights'):
-        DPTMattingLoss(whole_image_outputs=['alpha_os2'])
+        MattingOutputsLoss(whole_image_outputs=['alpha_os2'])
     with pytest.raises(ValueError, match='at least two'):
-        DPTMattingLoss(fuse_outside_unknown=['alpha_os8'])
+        MattingOutputsLoss(fuse_outside_unknown=['alpha_os8'])

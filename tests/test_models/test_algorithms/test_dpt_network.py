@@ -154,7 +154,7 @@ def test_r34_pretraining_network_is_the_finetuning_network(
         if backbone == 'SimpleEncoderDecoder':
             # GCA's (tanh + 1) / 2 of its one output
             torch.testing.assert_close(
-                pre(x, mode='tensor'), ft._forward(x), rtol=0, atol=0)
+                pre.predict_alpha(x), ft.predict_alpha(x), rtol=0, atol=0)
         else:
             ref = pre.head(pre.extract_feat(x))
             out = ft._forward(x)
@@ -170,7 +170,7 @@ def test_r34_dpt_training_step(pre_cfg):
     finite gradients reaching the encoder and the decoder (and ASPP)."""
     model = _build(pre_cfg, seed=0).train()
     loss_cfg = model.head.loss_module
-    assert type(loss_cfg).__name__ == 'DPTMattingLoss'
+    assert type(loss_cfg).__name__ == 'MattingOutputsLoss'
     x, ds = pretext_batch(n=2, h=64, w=64)
     losses = model(x, ds, mode='loss')
     assert set(losses) == {'loss_alpha', 'loss_comp', 'loss_lap'}
@@ -192,15 +192,13 @@ def test_r34_dpt_training_step(pre_cfg):
 
 def test_r34_gca_head_checks_its_loss():
     from dpt_mm.models.heads import AlphaLossHead
-    loss = dict(type='DPTMattingLoss', output_weights=dict(alpha=1.0))
+    loss = dict(type='MattingOutputsLoss', output_weights=dict(alpha=1.0))
     head = AlphaLossHead(loss)
     raw = torch.tensor([[[[-30., 0., 30.]]]])
-    torch.testing.assert_close(head.predict(raw),
+    torch.testing.assert_close(head(raw)['alpha'],
                                torch.tensor([[[[0., .5, 1.]]]]))
     with pytest.raises(ValueError, match='one output'):
-        AlphaLossHead(dict(type='DPTMattingLoss'))  # OS1 / OS4 / OS8
-    with pytest.raises(ValueError, match='activation'):
-        AlphaLossHead(loss, activation='relu')
+        AlphaLossHead(dict(type='MattingOutputsLoss'))  # OS1 / OS4 / OS8
     with pytest.raises(ValueError, match='Nx1xHxW'):
         head([torch.zeros(1, 1, 4, 4)])
 
@@ -241,7 +239,7 @@ def test_dpt_predict_is_a_mattor_on_test_samples():
     padded = model.resize_inputs(inputs)
     assert padded.shape[-2:] == (64, 96)
     with torch.no_grad():
-        raw = model(padded, mode='tensor')[0, 0, :45, :70]
+        raw = model.predict_alpha(padded)[0, 0, :45, :70]
     expect = (raw.clamp(0, 1) * 255).round().to(torch.uint8)
     unknown = trimap == 1
     assert torch.equal(pred[unknown], expect[unknown])

@@ -41,10 +41,11 @@ TINY = dict(embed=8, shortcut=(8, 8, 8, 16, 16, 32), refine=8)
 
 def tiny_model_cfg() -> dict:
     """The MatteFormer of the official tiny fixture (as in
-    tests/test_models/test_editors/test_matteformer.py), with the configs' test_cfg."""
+    tests/test_models/test_editors/test_matteformer.py), with the
+    configs' test_cfg."""
     c = TINY['embed']
     return dict(
-        type='MatteFormer',
+        type='Mattor',
         data_preprocessor=dict(
             type='MattorPreprocessor',
             mean=[123.675, 116.28, 103.53],
@@ -64,8 +65,9 @@ def tiny_model_cfg() -> dict:
             resize_method='pad',
             resize_mode='reflect',
             size_divisor=32,
-            self_refine_width1=30,
-            self_refine_width2=15))
+            pad_border=32,
+            alpha_rounding='floor',
+            refine_widths=(30, 15)))
 
 
 def as_dpt_release(generator_state: dict) -> dict:
@@ -268,13 +270,13 @@ def test_converter_cli_reads_the_release_file(official_tiny, tmp_path,
     """The converter command of docs/model_zoo.md on the trainer file."""
     spec = importlib.util.spec_from_file_location(
         'matteformer_official_cli',
-        REPO / 'tools' / 'model_converters' / 'matteformer_official.py')
+        REPO / 'tools' / 'model_converters' / 'official2dptmm.py')
     cli = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(cli)
     src = tmp_path / 'best_model_mse.pth'
     torch.save(as_dpt_release(official_tiny['state_dict']), src)
     dst = tmp_path / 'dpt_matteformer.pth'
-    assert cli.main([str(src), str(dst)]) == 0
+    assert cli.main([str(src), str(dst), '--model', 'matteformer']) == 0
     saved = torch.load(dst, map_location='cpu', weights_only=True)
     expected = convert_official(official_tiny['state_dict'])
     assert saved['state_dict'].keys() == expected.keys()

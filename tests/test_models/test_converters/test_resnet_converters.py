@@ -287,7 +287,7 @@ def test_gca_r50_forward_shape(gca_r50):
     x[:, 4, 16:48, 16:48] = 1  # unknown
     x[:, 3][x[:, 4] == 0] = 1
     with torch.no_grad():
-        alpha = gca(x, mode='tensor')
+        alpha = gca.predict_alpha(x)
     assert alpha.shape == (1, 1, 64, 64)
     assert alpha.min() >= 0 and alpha.max() <= 1
 
@@ -330,7 +330,7 @@ def test_dpt_r50_config_recipe_and_widths(dpt_r50):
         a = cfg.get(key, cfg.model.get(key))
         b = swin.get(key, swin.model.get(key))
         assert a == b, key
-    assert cfg.model.type == 'DPT'
+    assert cfg.model.type == 'Mattor'
     assert cfg.model.backbone.type == 'MattingResNet'
     bb = dpt_r50.backbone
     assert bb.conv1.weight.shape == (64, 6, 7, 7)
@@ -357,7 +357,7 @@ def test_dpt_r50_forward_backward(dpt_r50):
     assert model.backbone.layer4[-1].conv3.weight.grad.abs().sum() > 0
     model.eval()
     with torch.no_grad():
-        alpha = model(inputs, mode='tensor')
+        alpha = model.predict_alpha(inputs)
     assert alpha.shape == (2, 1, 64, 64)
     assert alpha.min() >= 0 and alpha.max() <= 1
 
@@ -414,7 +414,7 @@ def test_dpt_r50_to_gca_r50_encoder(dpt_r50):
         torch.testing.assert_close(r.relu(r.norm1(r.conv1(x))), ref[0])
         for a, b in zip(r(x), ref[1:]):
             torch.testing.assert_close(a, b)
-        assert torch.isfinite(gca(x, mode='tensor')).all()
+        assert torch.isfinite(gca.predict_alpha(x)).all()
 
 
 # ------------------------------------------------ converter CLIs: user errors

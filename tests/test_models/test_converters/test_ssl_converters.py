@@ -30,7 +30,7 @@ PREPROCESSOR = dict(
 def tiny_matteformer():
     return MODELS.build(
         dict(
-            type='MatteFormer',
+            type='Mattor',
             data_preprocessor=PREPROCESSOR,
             backbone=dict(type='MatteFormerEncoder', arch=TINY),
             head=dict(

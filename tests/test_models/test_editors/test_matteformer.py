@@ -1,5 +1,5 @@
 # Copyright (c) dpt-mm contributors. All rights reserved.
-"""MatteFormer: PAST encoder, mattor, PRM, converters and configs.
+"""MatteFormer: PAST encoder, Mattor with PRM, converters and configs.
 
 The official-model fixtures in tests/data are made by
 tests/data/make_matteformer_official_fixture.py from the official code
@@ -22,8 +22,7 @@ from dpt_mm.models.converters.matteformer import (convert_dpt,
                                                   convert_supervised,
                                                   slice_to_unfold_order,
                                                   unfold_to_slice_order)
-from dpt_mm.models.editors.matteformer import (MatteFormer,
-                                               MatteFormerEncoder, PASTBlock)
+from dpt_mm.models.editors.matteformer import MatteFormerEncoder, PASTBlock
 from dpt_mm.models.editors.matteformer.past_encoder import (
     prior_relative_position_index, window_relative_position_index)
 from dpt_mm.registry import MODELS
@@ -48,8 +47,10 @@ def tiny_model_cfg(embed=8,
                    **kwargs) -> dict:
     """A MatteFormer with the fixture's tiny widths."""
     c = embed
+    kwargs.setdefault('train_cfg', dict(prm_warmup_iters=5000))
+    kwargs.setdefault('test_cfg', dict(pad_border=32, alpha_rounding='floor'))
     return dict(
-        type='MatteFormer',
+        type='Mattor',
         data_preprocessor=PREPROCESSOR,
         backbone=dict(
             type='MatteFormerEncoder',
@@ -60,7 +61,10 @@ def tiny_model_cfg(embed=8,
             type='MattingHead',
             in_channels=(6, c, c, 2 * c, 4 * c, 8 * c),
             shortcut_channels=shortcut,
-            refine_channels=refine),
+            refine_channels=refine,
+            loss=dict(
+                type='MattingOutputsLoss',
+                whole_image_outputs=['alpha_os8'])),
         **kwargs)
 
 
@@ -77,7 +81,7 @@ def random_onehot_trimap(n, h, w, seed=0) -> torch.Tensor:
 
 def test_registered_without_collision():
     from mmagic.registry import MODELS as MMAGIC_MODELS
-    assert MMAGIC_MODELS.get('MatteFormer') is MatteFormer
+    assert MMAGIC_MODELS.get('Mattor') is not None
     assert MMAGIC_MODELS.get('MatteFormerEncoder') is MatteFormerEncoder
 
 
@@ -217,14 +221,14 @@ def test_official_cli(official_tiny, tmp_path, capsys):
     import importlib.util
     spec = importlib.util.spec_from_file_location(
         'matteformer_official',
-        REPO / 'tools' / 'model_converters' / 'matteformer_official.py')
+        REPO / 'tools' / 'model_converters' / 'official2dptmm.py')
     cli = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(cli)
     src = tmp_path / 'best_model.pth'
     torch.save({'state_dict': {'module.' + k: v for k, v in
                                official_tiny['state_dict'].items()}}, src)
     dst = tmp_path / 'out' / 'converted.pth'
-    assert cli.main([str(src), str(dst)]) == 0
+    assert cli.main([str(src), str(dst), '--model', 'matteformer']) == 0
     out = capsys.readouterr().out
     assert out.count('  dropped: ') == 8  # one index buffer per block
     model = MODELS.build(tiny_model_cfg())
@@ -232,7 +236,8 @@ def test_official_cli(official_tiny, tmp_path, capsys):
     model.load_state_dict(ckpt['state_dict'], strict=True)
     bad = tmp_path / 'bad.pth'
     bad.write_bytes(b'not a checkpoint')
-    assert cli.main([str(bad), str(tmp_path / 'x.pth')]) == 2
+    assert cli.main([str(bad), str(tmp_path / 'x.pth'), '--model',
+                     'matteformer']) == 2
     assert 'bad.pth' in capsys.readouterr().err
     assert not (tmp_path / 'x.pth').exists()
 
@@ -376,7 +381,7 @@ def test_convert_supervised_mmpretrain_and_official_release_agree():
 def test_convert_dpt(part):
     dpt = MODELS.build(
         dict(
-            type='DPT',
+            type='Mattor',
             data_preprocessor=PREPROCESSOR,
             backbone=dict(
                 type='MattingSwinTransformer',
@@ -486,7 +491,7 @@ def _train_batch(n=2, h=64, w=64, seed=0):
 
 
 def test_train_losses_prm_schedule(monkeypatch):
-    from dpt_mm.models.editors import prm_mattor as mf
+    from dpt_mm.models.base_models import mattor as mf
     torch.manual_seed(0)
     model = MODELS.build(tiny_model_cfg(train_cfg=dict(prm_warmup_iters=10)))
     calls = []
@@ -523,7 +528,7 @@ def test_prm_middle_band_mixes_trimap_regions_and_prm():
         for it, low, high in ((4999, 50, 50), (5000, 15, 35),
                               (14999, 15, 35), (15000, 0, 0)):
             info['iter'] = it
-            picks = sum(model._use_trimap_regions() for _ in range(50))
+            picks = sum(not model._prm_guided() for _ in range(50))
             assert low <= picks <= high, (it, picks)
     finally:
         info.clear()
@@ -534,7 +539,7 @@ def test_iteration_counter_outside_a_runner(monkeypatch):
     """Without a runner's 'iter' the mattor counts its own training steps,
     so the warm-up still ends."""
     from mmengine.logging import MessageHub
-    from dpt_mm.models.editors import prm_mattor as mf
+    from dpt_mm.models.base_models import mattor as mf
     model = MODELS.build(tiny_model_cfg(train_cfg=dict(prm_warmup_iters=1)))
     info = MessageHub.get_current_instance().runtime_info
     monkeypatch.delitem(info, 'iter', raising=False)  # no runner
@@ -646,7 +651,7 @@ def test_row_configs():
     built = False
     for path in CONFIGS:
         cfg = Config.fromfile(str(path))
-        assert cfg.model.type == 'MatteFormer'
+        assert cfg.model.type == 'Mattor'
         assert cfg.optim_wrapper.optimizer == dict(
             type='Adam', lr=1e-3, betas=(0.5, 0.999))
         assert cfg.train_cfg.max_iters == 200_000

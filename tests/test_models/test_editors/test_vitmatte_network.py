@@ -22,8 +22,13 @@ def _pair(size: str, depth: int):
     return ref, ours
 
 
-@pytest.mark.parametrize('size,depth', [('small', 12), ('base', 3)],
-                         ids=['vitmatte-s', 'vitmatte-b-3-blocks'])
+@pytest.mark.parametrize(
+    'size,depth', [
+        pytest.param('small', 12, marks=pytest.mark.slow),
+        ('small', 3),
+        ('base', 3),
+    ],
+    ids=['vitmatte-s', 'vitmatte-s-3-blocks', 'vitmatte-b-3-blocks'])
 def test_same_alpha_as_transformers(size, depth):
     """512x512 and a non-square size whose patch grid (30x22) the 14-patch
     windows do not divide, so the windowed blocks pad."""

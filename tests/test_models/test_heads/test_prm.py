@@ -1,7 +1,7 @@
 # Copyright (c) dpt-mm contributors. All rights reserved.
-"""Progressive refinement and the test-time padding of MatteFormer /
-MG Matting / MattingHead against independent numpy / OpenCV versions of the
-official arithmetic (MatteFormer's and MG Matting's ``utils/util.py``
+"""Progressive refinement and the test-time padding of the Mattor
+(MatteFormer, MG Matting and DPT settings) against independent numpy /
+OpenCV versions of the official arithmetic (MatteFormer's and MG Matting's ``utils/util.py``
 ``get_unknown_tensor_from_pred`` and ``inference.py`` / ``infer.py``)."""
 from pathlib import Path
 
@@ -12,9 +12,9 @@ import torch
 from mmengine.registry import init_default_scope
 
 import dpt_mm  # noqa: F401
-from dpt_mm.models.editors.prm_mattor import border_pad
-from dpt_mm.models.heads.prm import (dilate_ellipse, progressive_refinement,
-                                     refine_kernel_sizes, uncertain_region)
+from dpt_mm.models.base_models import border_pad
+from dpt_mm.models.utils import (dilate_ellipse, progressive_refinement,
+                                 refine_kernel_sizes, uncertain_region)
 from dpt_mm.registry import MODELS
 from test_matteformer import tiny_model_cfg
 from test_mgmatting import tiny_mg_cfg
@@ -162,7 +162,7 @@ def test_matteformer_fusion_matches_official(raw_1000x1400, monkeypatch):
     model = MODELS.build(tiny_model_cfg()).eval()
     monkeypatch.setattr(model, '_forward', lambda x: dict(raw))
     with torch.no_grad():
-        fused = model._forward_test(torch.zeros(1, 6, 1000, 1400))
+        fused = model.predict_alpha(torch.zeros(1, 6, 1000, 1400))
     ref = official_fusion(raw, (30, 15), (640, 640))
     assert fused.shape == (1, 1, 1000, 1400)
     assert np.array_equal(fused.numpy(), ref)
@@ -182,23 +182,24 @@ def test_mgmatting_fusion_matches_official(raw_1000x1400, monkeypatch):
     640x640 resize in its get_unknown_tensor_from_pred)."""
     raw = raw_1000x1400
     model = MODELS.build(tiny_mg_cfg()).eval()
-    assert model.prm_work_size(model.test_cfg) is None
+    assert model.test_cfg.prm_work_size is None
     monkeypatch.setattr(model, '_forward', lambda x: dict(raw))
     with torch.no_grad():
-        fused = model._forward_test(torch.zeros(1, 6, 1000, 1400))
+        fused = model.predict_alpha(torch.zeros(1, 6, 1000, 1400))
     assert np.array_equal(fused.numpy(), official_fusion(raw, (30, 15), None))
 
 
-def test_matting_head_predict_is_the_same_prm(raw_1000x1400, monkeypatch):
-    """``MattingHead.predict`` (DPT) uses the same refinement as MatteFormer:
-    the official 640x640 one by default."""
+def test_default_test_cfg_is_the_official_prm(raw_1000x1400, monkeypatch):
+    """Without PRM keys in ``test_cfg`` (the DPT configs) the refinement is
+    the official 640x640 one; ``fuse=False`` gives ``alpha_os1``."""
     raw = raw_1000x1400
-    head = MODELS.build(tiny_model_cfg()['head']).eval()
-    monkeypatch.setattr(head, 'forward', lambda feats: dict(raw))
-    fused = head.predict([])
-    assert np.array_equal(fused.numpy(),
+    model = MODELS.build(tiny_model_cfg(train_cfg={}, test_cfg={})).eval()
+    monkeypatch.setattr(model, '_forward', lambda x: dict(raw))
+    x = torch.zeros(1, 6, 1000, 1400)
+    assert np.array_equal(model.predict_alpha(x).numpy(),
                           official_fusion(raw, (30, 15), (640, 640)))
-    assert torch.equal(head.predict([], fuse=False), raw['alpha_os1'])
+    model.test_cfg['fuse'] = False
+    assert torch.equal(model.predict_alpha(x), raw['alpha_os1'])
 
 
 def test_training_refinement_masks():

@@ -1,4 +1,4 @@
-"""Losses of DPT pre-training: Laplacian pyramid / loss and DPTMattingLoss,
+"""Losses of DPT pre-training: Laplacian pyramid / loss and MattingOutputsLoss,
 and the composition / output weights of the DPT, MG Matting and MatteFormer
 configs against the official trainers' formula."""
 import glob
@@ -11,9 +11,10 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 import dpt_mm  # noqa: F401
-from dpt_mm.models.losses import (DPTMattingLoss, LaplacianLoss,
-                                  laplacian_pyramid, unknown_mask)
+from dpt_mm.models.losses import (LaplacianLoss, MattingOutputsLoss,
+                                  laplacian_pyramid)
 from dpt_mm.registry import MODELS
+from dpt_mm.structures.trimap import unknown_mask
 
 #: the test batches below carry 0 / 128 / 255 trimaps
 GRAY = dict(trimap_encoding='gray')
@@ -149,10 +150,10 @@ def test_unknown_mask_takes_the_encoding_explicitly():
         unknown_mask(coded['gray'], 'onehot')
     with pytest.raises(ValueError, match='1 channel'):
         unknown_mask(coded['onehot'], 'label')
-    with pytest.raises(ValueError, match='trimap_encoding must be one of'):
+    with pytest.raises(ValueError, match='trimap encoding must be one of'):
         unknown_mask(coded['gray'], 'auto')
-    with pytest.raises(ValueError, match='trimap_encoding must be one of'):
-        DPTMattingLoss(trimap_encoding='auto')
+    with pytest.raises(ValueError, match='trimap encoding must be one of'):
+        MattingOutputsLoss(trimap_encoding='auto')
 
 
 def test_dpt_matting_loss_same_for_every_trimap_encoding():
@@ -171,7 +172,7 @@ def test_dpt_matting_loss_same_for_every_trimap_encoding():
     for name, value in coded.items():
         ds = _Samples(gt_alpha=alpha, gt_fg=fg, gt_bg=bg,
                       gt_merged=alpha * fg, trimap=value)
-        values[name] = DPTMattingLoss(trimap_encoding=name)(pred, ds)
+        values[name] = MattingOutputsLoss(trimap_encoding=name)(pred, ds)
     for name in ('label', 'gray'):
         for term, v in values[name].items():
             assert v.item() > 0.01, (name, term)
@@ -179,7 +180,7 @@ def test_dpt_matting_loss_same_for_every_trimap_encoding():
                 values['onehot'][term].item(), rel=1e-6), (name, term)
     ds.trimap = coded['label']
     with pytest.raises(ValueError, match='3 channel'):
-        DPTMattingLoss()(pred, ds)
+        MattingOutputsLoss()(pred, ds)
 
 
 class _Samples:
@@ -205,7 +206,7 @@ def _batch(h=64, w=64):
 def test_dpt_matting_loss_values_and_masking():
     ds = _batch()
     mask = (ds.trimap == 128).float()
-    loss = DPTMattingLoss(**GRAY)
+    loss = MattingOutputsLoss(**GRAY)
     perfect = {k: ds.gt_alpha for k in ('alpha_os1', 'alpha_os4',
                                         'alpha_os8')}
     out = loss(perfect, ds)
@@ -227,7 +228,7 @@ def test_dpt_matting_loss_values_and_masking():
     assert out['loss_comp'].item() == pytest.approx(0.14, rel=1e-5)
 
     # configurable weights and terms
-    out = DPTMattingLoss(
+    out = MattingOutputsLoss(
         **GRAY,
         loss_alpha=dict(type='L1Loss', loss_weight=2.0),
         loss_comp=None,
@@ -246,7 +247,7 @@ def test_dpt_matting_loss_output_combination_is_over_five():
     g = torch.Generator().manual_seed(5)
     pred = (ds.gt_alpha +
             0.2 * torch.rand(ds.gt_alpha.shape, generator=g)).clamp(0, 1)
-    out = DPTMattingLoss(**GRAY)({k: pred for k in OUTPUT_KEYS}, ds)
+    out = MattingOutputsLoss(**GRAY)({k: pred for k in OUTPUT_KEYS}, ds)
     single = dict(
         loss_alpha=(pred - ds.gt_alpha).abs().mul(mask).sum() / mask.sum(),
         # F = 1, B = 0: the composite error is the alpha error
@@ -264,7 +265,7 @@ def test_dpt_matting_loss_gradient_only_in_unknown_region():
     known pixels next to the unknown region (see the next test)."""
     ds = _batch()
     pred = torch.full_like(ds.gt_alpha, 0.5, requires_grad=True)
-    out = DPTMattingLoss(**GRAY)({'alpha_os1': pred, 'alpha_os4': pred,
+    out = MattingOutputsLoss(**GRAY)({'alpha_os1': pred, 'alpha_os4': pred,
                             'alpha_os8': pred}, ds)
     (out['loss_alpha'] + out['loss_comp']).backward()
     unknown = ds.trimap == 128
@@ -290,7 +291,7 @@ def test_dpt_laplacian_term_gradient_reaches_known_pixels_near_unknown():
     tri[..., :last_unknown + 1] = 128
     ds = _Samples(gt_alpha=gt, trimap=tri)
     pred = torch.full_like(gt, 0.5, requires_grad=True)
-    loss = DPTMattingLoss(
+    loss = MattingOutputsLoss(
         **GRAY,
         loss_alpha=None,
         loss_comp=None,
@@ -307,13 +308,14 @@ def test_dpt_laplacian_term_gradient_reaches_known_pixels_near_unknown():
 
 def test_dpt_matting_loss_errors():
     with pytest.raises(ValueError, match='at least one'):
-        DPTMattingLoss(loss_alpha=None, loss_comp=None, loss_lap=None)
+        MattingOutputsLoss(loss_alpha=None, loss_comp=None, loss_lap=None)
     for bad in ({}, dict(alpha_os1=0.4, alpha_os4=0.0),
                 dict(alpha_os1=-0.4)):
         with pytest.raises(ValueError, match='positive'):
-            DPTMattingLoss(output_weights=bad)
+            MattingOutputsLoss(output_weights=bad)
     with pytest.raises(KeyError, match='alpha_os4'):
-        DPTMattingLoss()({'alpha_os1': torch.zeros(1, 1, 64, 64)}, _batch())
+        MattingOutputsLoss()({'alpha_os1': torch.zeros(1, 1, 64, 64)},
+                             _batch())
 
 
 def official_composition_loss(preds, masks, fg, bg, merged) -> float:
@@ -376,7 +378,7 @@ def _config_comp_loss(name, preds, ds, labels, monkeypatch):
     init_default_scope('mmagic')
     cfg = Config.fromfile(osp.join(ROOT, 'configs', name))
     unknown = (labels == 1).float()
-    if cfg.model.type == 'DPT':
+    if 'prm_warmup_iters' not in cfg.model.get('train_cfg', {}):
         module = MODELS.build(cfg.model.head.loss)
         comp = module.loss_comp
         # the one-hot trimap the DPT pipeline packs
@@ -392,16 +394,14 @@ def _config_comp_loss(name, preds, ds, labels, monkeypatch):
         # the mattor's own loss code in its trimap (pre-PRM) stage, on the
         # given predictions instead of the network's
         model = MODELS.build(cfg.model)
-        comp = model.loss_module.loss_comp
+        comp = model.head.loss_module.loss_comp
         mean = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)
         std = torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
         onehot = torch.cat([(labels == i).float() for i in range(3)], 1)
         inputs = torch.cat([(ds.gt_merged - mean) / std, onehot], 1)
+        ds = _Samples(**dict(vars(ds), trimap=onehot))
         monkeypatch.setattr(model, '_forward', lambda x: dict(preds))
-        if cfg.model.type == 'MGMatting':
-            monkeypatch.setattr(model, '_use_trimap_regions', lambda: True)
-        else:
-            monkeypatch.setattr(model, '_current_iter', lambda: 0)
+        monkeypatch.setattr(model, '_prm_guided', lambda: False)
 
         def run():
             return model._forward_train(inputs, ds)['loss_comp']
@@ -450,18 +450,13 @@ def test_configs_resolve_official_loss_weights(path):
     the (2, 1, 1) / 5 output weights (GCA's DPT network: its one output,
     weight 1)."""
     model = Config.fromfile(path).model
-    if model.type == 'DPT' and model.head.type == 'AlphaLossHead':
-        loss_comp = model.head.loss.loss_comp
-        assert dict(model.head.loss.output_weights) == {
-            model.head.output_key: 1.0
-        }
+    assert model.type == 'Mattor'
+    loss_comp = model.head.loss.loss_comp
+    if model.head.type == 'AlphaLossHead':
+        assert dict(model.head.loss.output_weights) == {'alpha': 1.0}
         weights = (0.4, 0.2, 0.2)  # checked above
-    elif model.type == 'DPT':
-        loss_comp = model.head.loss.loss_comp
-        weights = tuple(model.head.loss.output_weights[k] for k in OUTPUT_KEYS)
     else:
-        assert model.type in ('MatteFormer', 'MGMatting'), model.type
-        loss_comp, weights = model.loss_comp, tuple(model.output_weights)
+        weights = tuple(model.head.loss.output_weights[k] for k in OUTPUT_KEYS)
     assert loss_comp.type == 'L1CompositionLoss'
     assert loss_comp.loss_weight == pytest.approx(OFFICIAL_COMP_WEIGHT,
                                                   rel=1e-12)

@@ -4,7 +4,6 @@ from typing import Sequence
 
 import torch.nn as nn
 from mmagic.models.archs import ASPP
-from torch import Tensor
 
 from dpt_mm.registry import MODELS
 
@@ -41,14 +40,3 @@ class MGMattingASPP(ASPP):
             dilations=tuple(dilations),
             norm_cfg=norm_cfg)
         self.project[1] = nn.Identity()
-
-    def forward(self, x: Tensor) -> Tensor:
-        """Apply the ASPP.
-
-        Args:
-            x (Tensor): NxCxHxW feature (MG Matting: the OS32 feature).
-
-        Returns:
-            Tensor: Nx``out_channels``xHxW feature.
-        """
-        return super().forward(x)

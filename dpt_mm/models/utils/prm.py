@@ -1,10 +1,9 @@
 # Copyright (c) dpt-mm contributors. All rights reserved.
-"""Progressive refinement (PRM) of MG Matting / MatteFormer / DPT.
+"""Progressive refinement (PRM) of MG Matting / MatteFormer / DPT, training
+and test, with the official arithmetic (:func:`uncertain_region`).
 
-The one implementation, training and test, of ``MattingHead`` (DPT),
-``MatteFormer`` and ``MGMatting``, with the official arithmetic
-(:func:`uncertain_region`). mmagic and mmcv have none (mmcv's morphology is
-CPU-only on numpy); the dilation is a convolution, on the model's device.
+mmagic and mmcv have none (mmcv's morphology is CPU-only on numpy); the
+dilation is a convolution, on the model's device.
 """
 from functools import lru_cache
 from typing import Dict, List, Optional, Sequence, Tuple

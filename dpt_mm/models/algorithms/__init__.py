@@ -1,3 +1,0 @@
-from .dpt import DPT
-
-__all__ = ['DPT']
