@@ -21,7 +21,8 @@ CONFIG = osp.join(ROOT, TINY_CONFIG)
 
 def _tool(name: str):
     spec = importlib.util.spec_from_file_location(
-        f'_vitmatte_{name}', osp.join(ROOT, 'tools', f'{name}.py'))
+        f'_vitmatte_{osp.basename(name)}', osp.join(ROOT, 'tools',
+                                                    f'{name}.py'))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -101,6 +102,22 @@ def test_tile_equals_whole_where_one_tile_covers(weights):
     assert diff.mean() <= 0.02 and np.quantile(diff, 0.99) <= 0.1
     one = inferencer(img=img, trimap=tri, tile=1024)[0]['pred_alpha']
     assert np.array_equal(one, whole * 255)
+
+
+@pytest.mark.slow
+def test_pytorch2onnx_with_the_hugging_face_folder(weights, tmp_path,
+                                                   capsys):
+    """The exported graph (1x4xHxW input, dynamic H / W) agrees with PyTorch
+    within 1e-5 at the traced size and a second one."""
+    out = tmp_path / 'vitmatte.onnx'
+    code = _tool('deployment/pytorch2onnx').main([
+        CONFIG, weights['hf'],
+        str(out), '--shape', '128', '160', '--verify', '--tolerance', '1e-5'
+    ])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert '1x4xHxW' in printed
+    assert printed.count('onnxruntime vs PyTorch') >= 2
 
 
 def test_page_serves_the_official_pth(weights):
