@@ -23,7 +23,7 @@ from mmagic.structures import DataSample
 from mmagic.utils import ConfigType
 from dpt_mm.registry import INFERENCERS
 from dpt_mm.utils.io import (atomic_imwrite, checkpoint_state_dict,
-                             read_checkpoint)
+                             read_checkpoint, resolve_checkpoint)
 from .image_io import (MattingInputError, output_paths,
                        read_gray_map, read_image, result_name)
 from .matting_ops import (check_size, check_trimap, composite,
@@ -121,8 +121,10 @@ class DPTMattingInferencer(BaseMMagicInferencer):
                 and not torch.cuda.is_available():
             raise RuntimeError('device "cuda" requested but torch sees no '
                                'CUDA GPU; use device="cpu"')
-        if ckpt and not osp.isfile(ckpt):
-            raise FileNotFoundError(f'{ckpt}: checkpoint does not exist')
+        if ckpt:
+            # a file, a Hugging Face folder or hf:// id (downloaded here);
+            # CheckpointNotFoundError is a FileNotFoundError
+            ckpt = resolve_checkpoint(ckpt)
         super().__init__(config, ckpt, device, extra_parameters, seed,
                          **kwargs)
 
@@ -164,26 +166,11 @@ class DPTMattingInferencer(BaseMMagicInferencer):
 
     @staticmethod
     def _from_released(ckpt: str, state_dict: Dict) -> Dict:
-        """Convert an official release (MatteFormer / the DPT authors',
-        GCA-Matting, MG Matting) on the fly, with a one-line notice; dpt-mm
-        weights pass unchanged.
-
-        Raises:
-            RuntimeError: An official checkpoint the converter refuses.
-        """
-        from dpt_mm.models.converters.released import (
-            SOURCES, ReleasedCheckpointError, convert_released, detect_layout)
-        layout = detect_layout(state_dict)
-        if layout not in SOURCES:
-            return state_dict  # dpt-mm keys, or left to the mismatch check
-        try:
-            converted, _ = convert_released(state_dict)
-        except (ReleasedCheckpointError, KeyError, ValueError) as err:
-            reason = err.args[0] if err.args else err
-            raise RuntimeError(f'{ckpt}: {reason}') from err
-        print(f'note: {ckpt}: {SOURCES[layout]}, converted to dpt-mm keys '
-              'on the fly', file=sys.stderr)
-        return converted
+        """An official release converted on the fly, with a one-line
+        notice (:func:`~dpt_mm.models.converters.released.
+        convert_with_notice`); dpt-mm weights pass unchanged."""
+        from dpt_mm.models.converters.released import convert_with_notice
+        return convert_with_notice(ckpt, state_dict)
 
     def _init_pipeline(self, cfg: ConfigType) -> Compose:
         """The config's test pipeline without loading and ground-truth steps.

@@ -332,6 +332,57 @@ def checkpoint_load_error(path: str, err: BaseException) -> str:
     return reason or _short_reason(err)
 
 
+#: the weight files of a Hugging Face model folder, in the order tried
+HF_WEIGHT_FILES = ('model.safetensors', 'pytorch_model.bin')
+HF_SCHEME = 'hf://'
+
+
+def resolve_checkpoint(path: str) -> str:
+    """The weight file that ``path`` names.
+
+    ``path`` is a checkpoint file, a Hugging Face model folder
+    (``config.json`` + ``model.safetensors`` or ``pytorch_model.bin``), or a
+    hub id ``hf://owner/name``, downloaded through ``huggingface_hub`` into
+    its cache.
+
+    Raises:
+        CheckpointNotFoundError: No such file, a folder without weights, or a
+            hub id that cannot be downloaded (offline, unknown id).
+    """
+    if path.startswith(HF_SCHEME):
+        repo_id = path[len(HF_SCHEME):].strip('/')
+        try:
+            from huggingface_hub import snapshot_download
+            path = snapshot_download(
+                repo_id, allow_patterns=['config.json', *HF_WEIGHT_FILES])
+        except Exception as err:  # noqa: BLE001 - offline, unknown id, ...
+            first = str(err).strip().splitlines()
+            raise CheckpointNotFoundError(
+                f'{HF_SCHEME}{repo_id}: cannot download it from the Hugging '
+                f'Face hub ({type(err).__name__}: '
+                f'{first[0] if first else "no message"})') from err
+    if osp.isdir(path):
+        for name in HF_WEIGHT_FILES:
+            if osp.isfile(osp.join(path, name)):
+                return osp.join(path, name)
+        raise CheckpointNotFoundError(
+            f'{path}: folder without {" or ".join(HF_WEIGHT_FILES)}')
+    if not osp.isfile(path):
+        raise CheckpointNotFoundError(f'{path}: checkpoint not found')
+    return path
+
+
+def read_safetensors(path: str, map_location='cpu') -> dict:
+    """The tensors of a ``.safetensors`` file, with a clear error if it is
+    none (``CheckpointError`` naming the file)."""
+    from safetensors.torch import load_file
+    try:
+        return dict(load_file(path, device=str(map_location)))
+    except Exception as err:  # noqa: BLE001 - re-raised with the file name
+        raise CheckpointError(
+            f'{path}: not a readable safetensors file ({err})') from err
+
+
 def read_checkpoint(path: str, map_location='cpu') -> dict:
     """Load a checkpoint file, with a clear error if it is none.
 
@@ -341,7 +392,8 @@ def read_checkpoint(path: str, map_location='cpu') -> dict:
     in with :mod:`dpt_mm.engine.safe_io`.
 
     Args:
-        path (str): Checkpoint file.
+        path (str): Checkpoint file, ``.safetensors`` file, Hugging Face
+            model folder or ``hf://`` id (:func:`resolve_checkpoint`).
         map_location: As for ``torch.load``. Defaults to ``'cpu'``.
 
     Returns:
@@ -354,8 +406,9 @@ def read_checkpoint(path: str, map_location='cpu') -> dict:
         CheckpointError: The file is not a readable PyTorch checkpoint
             (message ``'PATH: not a readable PyTorch checkpoint (...)'``).
     """
-    if not osp.isfile(path):
-        raise CheckpointNotFoundError(f'{path}: checkpoint not found')
+    path = resolve_checkpoint(path)
+    if path.endswith('.safetensors'):
+        return read_safetensors(path, map_location)
     import torch  # here: the atomic writers serve torch-free tools too
 
     from .safe_load import safe_globals

@@ -5,15 +5,16 @@ With ``--source`` the same for self-supervised weights (the "SimMIM",
 "MoBY" and "DenseCL" rows).
 
     python tools/model_converters/supervised2finetune.py CKPT OUT \
-        --model {matteformer,gca,gca_r50,mgmatting} \
-        [--source {supervised,simmim,moby,densecl}]
+        --model {matteformer,gca,gca_r50,mgmatting,vitmatte} \
+        [--source {supervised,simmim,moby,densecl,dino,mae}]
 
 Accepts mmpretrain checkpoints (Swin-T / ResNet) and the official Swin
 release (``model`` key); with ``--source`` also SimMIM (official or
 mmpretrain) and MoBY Swin-T checkpoints (``--model matteformer``) and
 DenseCL ResNet-50 checkpoints (``--model gca_r50``), whose encoder is kept
-(dpt_mm/models/converters/ssl.py). The model's converter copies the RGB
-filters and initialises the trimap channels. The output is written
+(dpt_mm/models/converters/ssl.py), and DINO ViT-S/16 / MAE ViT-B/16
+(official or mmpretrain) for ``--model vitmatte``. The model's converter
+copies the RGB filters and initialises the trimap channels. The output is written
 atomically and every input key that is not carried over is printed.
 """
 import argparse

@@ -49,6 +49,27 @@ def border_pad(batch: Tensor, border: int, divisor: int) -> Tensor:
     return batch.index_select(-2, idx[0]).index_select(-1, idx[1])
 
 
+def vitmatte_pad(batch: Tensor, divisor: int) -> Tensor:
+    """The test-time padding of ViTMatte's ``preprocess_inputs``.
+
+    Zeros at the bottom / right; once either side is not a multiple of
+    ``divisor``, both sides get ``divisor - size % divisor``, so a side that
+    is already a multiple grows by ``divisor`` (643x960 -> 672x992).
+
+    Args:
+        batch (Tensor): NxCxHxW normalised inputs.
+        divisor (int): Size divisor (32).
+
+    Returns:
+        Tensor: The padded batch (the same tensor if nothing is padded).
+    """
+    h, w = batch.shape[-2:]
+    if h % divisor == 0 and w % divisor == 0:
+        return batch
+    return torch.nn.functional.pad(
+        batch, (0, divisor - w % divisor, 0, divisor - h % divisor))
+
+
 @MODELS.register_module()
 class Mattor(BaseMattor):
     """Backbone -> optional neck -> decoder head -> named outputs -> loss.
@@ -80,6 +101,9 @@ class Mattor(BaseMattor):
       border on every side before padding to ``size_divisor`` (the official
       MG Matting / MatteFormer ``inference.py``: 32); 0 is mmagic's
       bottom / right padding;
+    - ``pad_rule`` (default ``'next_multiple'``): ``'vitmatte'`` zero-pads
+      as ViTMatte's ``preprocess_inputs`` (:func:`vitmatte_pad`), with
+      ``resize_method='pad'`` and ``pad_border=0``;
     - ``alpha_rounding`` (default ``'round'``): ``'floor'`` truncates the
       uint8 alpha as ``(alpha * 255).astype(uint8)``;
     - ``fuse`` (default True): PRM fusion of ``alpha_os8 -> os4 -> os1``;
@@ -123,6 +147,10 @@ class Mattor(BaseMattor):
         if rounding not in ('floor', 'round'):
             raise ValueError('test_cfg.alpha_rounding must be \'floor\' or '
                              f'\'round\', got {rounding!r}')
+        if self.test_cfg.get('pad_rule', 'next_multiple') not in (
+                'next_multiple', 'vitmatte'):
+            raise ValueError('test_cfg.pad_rule must be \'next_multiple\' '
+                             f'or \'vitmatte\', got {self.test_cfg.pad_rule!r}')
         if int(self.test_cfg.pad_border) < 0:
             raise ValueError('test_cfg.pad_border must be >= 0, got '
                              f'{self.test_cfg.pad_border}')
@@ -238,6 +266,11 @@ class Mattor(BaseMattor):
     def resize_inputs(self, batch_inputs: Tensor) -> Tensor:
         """Pad with ``pad_border`` (see above), or mmagic's resizing."""
         border = self._border()
+        if self.test_cfg.get('pad_rule') == 'vitmatte':
+            if border or self.test_cfg.resize_method != 'pad':
+                raise ValueError('test_cfg.pad_rule=\'vitmatte\' needs '
+                                 'resize_method=\'pad\' and pad_border=0')
+            return vitmatte_pad(batch_inputs, int(self.test_cfg.size_divisor))
         if border == 0:
             return super().resize_inputs(batch_inputs)
         if self.test_cfg.resize_mode != 'reflect':

@@ -13,7 +13,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 import torch
 
 from dpt_mm.utils.io import checkpoint_state_dict
-from . import matteformer, resnet, ssl
+from . import matteformer, resnet, ssl, vitmatte
 from .checkpoint import (StrictLoadError, load_state_dict, load_strict,
                          save_state_dict)
 from .matteformer import widen_to_trimap_input
@@ -24,7 +24,7 @@ Converter = Callable[[StateDict, Optional[str], Dropped], StateDict]
 
 PARTS = ('encoder', 'encoder+decoder')
 #: Weight sources of ``supervised2finetune.py --source``.
-SOURCES = ('supervised', 'simmim', 'moby', 'densecl')
+SOURCES = ('supervised', 'simmim', 'moby', 'densecl', 'dino', 'mae')
 
 
 def _then(normalise: Callable, convert: Callable) -> Converter:
@@ -45,7 +45,9 @@ def _then(normalise: Callable, convert: Callable) -> Converter:
 #: ResNet-50); ``'simmim'`` / ``'moby'`` / ``'densecl'``, self-supervised
 #: weights, brought to the supervised layout by ``ssl.py`` first;
 #: ``'official'``, the authors' released matting models (MatteFormer and the
-#: DPT authors' ``Generator_DPT``, GCA-Matting, MG Matting).
+#: DPT authors' ``Generator_DPT``, GCA-Matting, MG Matting, ViTMatte);
+#: ``'hf'``, ViTMatte in transformers' layout; ``'dino'`` / ``'mae'``,
+#: ImageNet ViTs for ViTMatte (official or mmpretrain names).
 # yapf: disable
 CONVERTERS: Dict[Tuple[str, str], Converter] = {
     ('matteformer', 'dpt'): matteformer.convert_dpt,
@@ -68,6 +70,10 @@ CONVERTERS: Dict[Tuple[str, str], Converter] = {
     ('mgmatting', 'supervised'): partial(
         resnet.convert_supervised, model='mgmatting'),
     ('mgmatting', 'official'): resnet.convert_official_mgmatting,
+    ('vitmatte', 'official'): vitmatte.convert_official,
+    ('vitmatte', 'hf'): vitmatte.convert_hf,
+    ('vitmatte', 'dino'): vitmatte.convert_imagenet,
+    ('vitmatte', 'mae'): vitmatte.convert_imagenet,
 }
 # yapf: enable
 MODEL_NAMES = tuple(sorted({m for m, _ in CONVERTERS}))

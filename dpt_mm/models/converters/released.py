@@ -7,12 +7,13 @@ detection is written here; the mappings are the ``'official'`` converters
 of :data:`~dpt_mm.models.converters.CONVERTERS`. Releases and their layouts:
 docs/model_zoo.md.
 """
+import sys
 from typing import Dict, List, Mapping, Optional, Tuple
 
 from dpt_mm.utils.io import checkpoint_state_dict
 
 LAYOUTS = ('dpt-mm', 'matteformer-official', 'gca-official',
-           'mgmatting-official')
+           'mgmatting-official', 'vitmatte-official', 'vitmatte-hf')
 #: where each official layout comes from (for messages)
 SOURCES = {
     'matteformer-official':
@@ -20,13 +21,19 @@ SOURCES = {
     'Generator_DPT release)',
     'gca-official': 'official GCA-Matting layout (Yaoyi-Li/GCA-Matting)',
     'mgmatting-official': 'official MG Matting layout (yucornetto/MGMatting)',
+    'vitmatte-official': 'official ViTMatte layout (hustvl/ViTMatte)',
+    'vitmatte-hf': 'Hugging Face ViTMatte layout (transformers)',
 }
 #: the dpt-mm model (converter table key) of each official layout
 LAYOUT_MODELS = {
     'matteformer-official': 'matteformer',
     'gca-official': 'gca',
     'mgmatting-official': 'mgmatting',
+    'vitmatte-official': 'vitmatte',
+    'vitmatte-hf': 'vitmatte',
 }
+#: the converter kind of each layout (``'official'`` unless named here)
+LAYOUT_KINDS = {'vitmatte-hf': 'hf'}
 _DPT_MM_PREFIXES = ('backbone.', 'head.', 'neck.', 'data_preprocessor.')
 
 
@@ -57,6 +64,11 @@ def detect_layout(checkpoint: Mapping) -> Optional[str]:
       spectral-normalised ResNet-34 (``*.module.weight_bar``), with
       ``encoder.gca`` / ``decoder.gca`` for GCA and an ``aspp.*`` module
       for MG Matting.
+    - ``'vitmatte-official'`` (hustvl/ViTMatte's GoogleDrive ``.pth``,
+      detectron2 names: ``backbone.patch_embed``, ``backbone.blocks.i``,
+      ``decoder.fusion_blks``) and ``'vitmatte-hf'`` (transformers'
+      ``VitMatteForImageMatting``: ``backbone.embeddings``,
+      ``backbone.encoder.layer.i``, ``decoder.fusion_blocks``).
 
     Args:
         checkpoint (Mapping): A loaded checkpoint or state dict.
@@ -69,6 +81,12 @@ def detect_layout(checkpoint: Mapping) -> Optional[str]:
         return None
     if all(k.startswith(_DPT_MM_PREFIXES) for k in keys):
         return 'dpt-mm'
+    if all(k.startswith(('backbone.', 'decoder.')) for k in keys):
+        if 'backbone.patch_embed.proj.weight' in keys:
+            return 'vitmatte-official'
+        if 'backbone.embeddings.projection.weight' in keys:
+            return 'vitmatte-hf'
+        return None
     if not all(k.startswith(('encoder.', 'decoder.', 'aspp.')) for k in keys):
         return None
     if 'encoder.patch_embed.proj.weight' in keys and any(
@@ -106,11 +124,40 @@ def convert_released(checkpoint: Mapping,
             'unrecognised checkpoint layout (neither dpt-mm keys nor an '
             'official release)')
     from . import convert
-    return convert(checkpoint, LAYOUT_MODELS[layout], 'official', None,
-                   dropped), layout
+    return convert(checkpoint, LAYOUT_MODELS[layout],
+                   LAYOUT_KINDS.get(layout, 'official'), None, dropped), layout
+
+
+def convert_with_notice(ckpt: str, state_dict: Dict) -> Dict:
+    """Convert an official release on the fly with a one-line notice on
+    stderr (``tools/infer.py``, ``tools/test.py``, the page); dpt-mm keys
+    and unknown layouts pass unchanged (the strict load then reports them).
+
+    Args:
+        ckpt (str): The checkpoint's path, for the messages.
+        state_dict (dict): Its weights.
+
+    Returns:
+        dict: dpt-mm weights.
+
+    Raises:
+        RuntimeError: An official checkpoint the converter refuses.
+    """
+    layout = detect_layout(state_dict)
+    if layout not in SOURCES:
+        return state_dict
+    try:
+        converted, _ = convert_released(state_dict)
+    except (ReleasedCheckpointError, KeyError, ValueError) as err:
+        reason = err.args[0] if err.args else err
+        raise RuntimeError(f'{ckpt}: {reason}') from err
+    print(f'note: {ckpt}: {SOURCES[layout]}, converted to dpt-mm keys on the '
+          'fly', file=sys.stderr)
+    return converted
 
 
 __all__ = [
-    'LAYOUTS', 'SOURCES', 'LAYOUT_MODELS', 'ReleasedCheckpointError',
+    'LAYOUTS', 'SOURCES', 'LAYOUT_MODELS', 'LAYOUT_KINDS',
+    'ReleasedCheckpointError', 'convert_with_notice',
     'detect_layout', 'convert_released'
 ]

@@ -47,6 +47,12 @@ class MattingOutputsLoss(nn.Module):
     do not see that fusion; its Laplacian term, whose pyramids span the
     whole image, does, and its gradient then reaches the coarser output.
 
+    Two optional terms serve ViTMatte's criterion: ``loss_known``, an
+    alpha loss on the trimap's known region (``1 - unknown``), and
+    ``loss_grad`` (e.g. :class:`MattingGradientPenaltyLoss`) on ``W_k``;
+    ``whole_image_terms`` names terms computed on every pixel whatever
+    ``W_k`` (ViTMatte: ``loss_lap``).
+
     The configs scale the composition weight to the official trainers'
     ImageNet-normalised composition (``sum_c 1 / std_c``, about 13.28):
     docs/pretraining.md, row "loss".
@@ -70,6 +76,13 @@ class MattingOutputsLoss(nn.Module):
         fuse_outside_unknown (Sequence[str]): Coarse-to-fine outputs fused
             outside the unknown region before the loss (see above); empty
             or at least two names. Defaults to ``()``.
+        loss_known (dict, optional): Alpha loss on the known region.
+            Defaults to None.
+        loss_grad (dict, optional): Gradient loss on ``W_k``. Defaults to
+            None.
+        whole_image_terms (Sequence[str]): Terms (``'loss_alpha'``,
+            ``'loss_comp'``, ``'loss_lap'``, ``'loss_grad'``) on every pixel.
+            Defaults to ``()``.
     """
 
     def __init__(
@@ -82,7 +95,10 @@ class MattingOutputsLoss(nn.Module):
             alpha_os1=0.4, alpha_os4=0.2, alpha_os8=0.2),
         trimap_encoding: str = 'onehot',
         whole_image_outputs: Sequence[str] = (),
-        fuse_outside_unknown: Sequence[str] = ()
+        fuse_outside_unknown: Sequence[str] = (),
+        loss_known: Optional[dict] = None,
+        loss_grad: Optional[dict] = None,
+        whole_image_terms: Sequence[str] = ()
     ) -> None:
         super().__init__()
         if not output_weights or min(output_weights.values()) <= 0:
@@ -111,7 +127,15 @@ class MattingOutputsLoss(nn.Module):
         self.loss_alpha = MODELS.build(loss_alpha) if loss_alpha else None
         self.loss_comp = MODELS.build(loss_comp) if loss_comp else None
         self.loss_lap = MODELS.build(loss_lap) if loss_lap else None
-        if not (self.loss_alpha or self.loss_comp or self.loss_lap):
+        self.loss_known = MODELS.build(loss_known) if loss_known else None
+        self.loss_grad = MODELS.build(loss_grad) if loss_grad else None
+        terms = ('loss_alpha', 'loss_comp', 'loss_lap', 'loss_grad')
+        if set(whole_image_terms) - set(terms):
+            raise ValueError(f'whole_image_terms must be among {terms}, got '
+                             f'{list(whole_image_terms)}')
+        self.whole_image_terms = tuple(whole_image_terms)
+        if not (self.loss_alpha or self.loss_comp or self.loss_lap
+                or self.loss_known or self.loss_grad):
             raise ValueError(f'{type(self).__name__} needs at least one loss '
                              'term')
 
@@ -131,7 +155,8 @@ class MattingOutputsLoss(nn.Module):
                 some or all outputs.
 
         Returns:
-            dict[str, Tensor]: ``loss_alpha`` / ``loss_comp`` / ``loss_lap``.
+            dict[str, Tensor]: ``loss_alpha`` / ``loss_comp`` / ``loss_lap``
+            (/ ``loss_known`` / ``loss_grad``), the configured ones.
         """
         missing = [k for k in self.output_weights if k not in outputs]
         if missing:
@@ -140,8 +165,8 @@ class MattingOutputsLoss(nn.Module):
         weights = dict(weights or {})
         gt_alpha = data_samples.gt_alpha
         unknown = None
-        if self.fuse_outside_unknown or any(k not in weights
-                                            for k in self.output_weights):
+        if self.fuse_outside_unknown or self.loss_known or any(
+                k not in weights for k in self.output_weights):
             unknown = trimap.unknown_mask(data_samples.trimap,
                                           self.trimap_encoding).to(gt_alpha)
         if self.fuse_outside_unknown:
@@ -162,16 +187,28 @@ class MattingOutputsLoss(nn.Module):
             losses[name] = losses.get(name, 0.) + value
 
         for key, scale in self.output_weights.items():
-            pred, mask = outputs[key], weights[key]
+            pred, out_mask = outputs[key], weights[key]
+
+            def mask(term: str) -> Optional[Tensor]:
+                return None if term in self.whole_image_terms else out_mask
+
             if self.loss_alpha is not None:
-                add('loss_alpha', scale * self.loss_alpha(pred, gt_alpha,
-                                                          mask))
+                add('loss_alpha', scale * self.loss_alpha(
+                    pred, gt_alpha, mask('loss_alpha')))
             if self.loss_comp is not None:
                 add(
                     'loss_comp',
                     scale * self.loss_comp(pred, data_samples.gt_fg,
                                            data_samples.gt_bg,
-                                           data_samples.gt_merged, mask))
+                                           data_samples.gt_merged,
+                                           mask('loss_comp')))
             if self.loss_lap is not None:
-                add('loss_lap', scale * self.loss_lap(pred, gt_alpha, mask))
+                add('loss_lap', scale * self.loss_lap(pred, gt_alpha,
+                                                      mask('loss_lap')))
+            if self.loss_known is not None:
+                add('loss_known', scale * self.loss_known(
+                    pred, gt_alpha, 1 - unknown))
+            if self.loss_grad is not None:
+                add('loss_grad', scale * self.loss_grad(pred, gt_alpha,
+                                                        mask('loss_grad')))
         return {k: torch.as_tensor(v) for k, v in losses.items()}
