@@ -172,7 +172,10 @@ def table_rows(table: Table,
         got = metrics.get(row.stem) if row.stem else None
         cells = list(row.label)
         for m, v in zip(table.metrics, row.paper):
-            cells += [paper_value(v), measured_value(got, m) if got else '-']
+            cells += [
+                paper_value(v, table.decimals),
+                measured_value(got, m) if got else '-'
+            ]
         cells.append(_status(row, metrics))
         rows.append(cells)
     return rows
@@ -180,9 +183,8 @@ def table_rows(table: Table,
 
 def render(table: Table, rows: List[List[str]], fmt: str) -> str:
     """One table as aligned text or markdown."""
-    name = 'Figure 7' if table.key == 'fig7' else f'Table {table.key}'
-    title = f'{name} - {table.title.split(": ", 1)[-1]} ({table.dataset}; ' \
-        'MSE x1e-3)'
+    caption = table.title.split(': ', 1)[-1]
+    title = f'{table.name} - {caption} ({table.dataset}; MSE x1e-3)'
     if fmt == 'markdown':
         lines = [f'### {title}', '']
         lines.append('| ' + ' | '.join(rows[0]) + ' |')

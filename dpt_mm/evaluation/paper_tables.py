@@ -120,6 +120,8 @@ class Table:
         metrics (tuple[str]): The metric columns the paper prints.
         rows (list[Row]): The rows, in the paper's order.
         dataset (str): The test set.
+        decimals (int): Decimals of the printed numbers (the DPT paper
+            prints 1; ViTMatte's README 2).
     """
     key: str
     title: str
@@ -127,6 +129,16 @@ class Table:
     metrics: Tuple[str, ...]
     rows: List[Row] = field(default_factory=list)
     dataset: str = 'Composition-1k'
+    decimals: int = 1
+
+    @property
+    def name(self) -> str:
+        """How the table is headed (``Table 3``, ``Figure 7``, ...)."""
+        if self.key == 'fig7':
+            return 'Figure 7'
+        if self.key == 'vit':
+            return 'ViTMatte rows'
+        return f'Table {self.key}'
 
 
 # ----------------------------------------------------------------- configs
@@ -165,6 +177,13 @@ PRE_UNKNOWN = {
 }
 PRE_UNKNOWN['0.75'] = PRE_SWIN
 
+VM_S = 'vitmatte/vitmatte_vit-s-{}_2xb16-100e_comp1k.py'
+VM_B = 'vitmatte/vitmatte_vit-b-{}_2xb10-100e_comp1k.py'
+PRE_VM_S = 'dpt_vitmatte-s_in1k.py'
+PRE_VM_S_DINO = 'dpt_vitmatte-s-dino_in1k.py'
+PRE_VM_B = 'dpt_vitmatte-b_in1k.py'
+PRE_VM_B_MAE = 'dpt_vitmatte-b-mae_in1k.py'
+
 SWIN_RELEASE = ('the official Swin-T release `swin_tiny_patch4_window7_224.'
                 'pth` or mmpretrain\'s Swin-T')
 R34D_RELEASE = ('GCA-Matting\'s ResNet-34-D `model_best_resnet34_En_nomixup.'
@@ -195,6 +214,34 @@ I_MG_DPT = Init('dpt', 'mgmatting', PRE_R34_MG, 'encoder+decoder')
 R34_STAGES = ('the paper does not say which stages it transfers for R34 '
               '(Table 6 is MatteFormer only); here encoder + decoder of the '
               'pre-trained fine-tuning network')
+
+I_VM_DINO = Init(
+    'dino', 'vitmatte',
+    source='DINO ViT-S/16 `dino_deitsmall16_pretrain.pth` (official) or '
+    'mmpretrain\'s')
+I_VM_MAE = Init(
+    'mae', 'vitmatte',
+    source='MAE ViT-B/16 `mae_pretrain_vit_base.pth` (official) or '
+    'mmpretrain\'s')
+VM_NEW = 'new: no published number'
+VM_SECOND = 'new: DPT continued from the {} weights (DPT as a second stage)'
+
+
+def _vm_dpt_rows(size: str, configs: str, start: Optional[str],
+                 pretrain: str) -> List[Row]:
+    """The encoder and encoder + decoder rows of one DPT pre-training."""
+    init = 'DPT' if start is None else f'{start} then DPT'
+    stem = 'dpt' if start is None else f'{start.lower()}-dpt'
+    note = VM_NEW if start is None else VM_SECOND.format(start)
+    return [
+        Row((f'ViTMatte-{size}', init, stage), (None, ) * 4,
+            configs.format(stem + suffix),
+            init=Init('dpt', 'vitmatte', pretrain, part), note=note)
+        for stage, suffix, part in (('Encoder', '', 'encoder'),
+                                    ('Encoder+Decoder', '-encdec',
+                                     'encoder+decoder'))
+    ]
+
 
 OTHER = 'another method, not implemented in dpt-mm'
 OTHER_D646 = ('trained on Distinct-646 by HAttMatting\'s authors; another '
@@ -348,6 +395,23 @@ TABLES: List[Table] = [
                           'encoder+decoder'),
                 note='the figure\'s values are not in the text'),
         ]),
+    Table(
+        'vit', 'DPT on plain ViTs: ViTMatte-S / -B initialisations (not in '
+        'the DPT paper; the numbers are hustvl/ViTMatte\'s README)',
+        ('Model', 'Init.', 'Stage'), METRICS, [
+            Row(('ViTMatte-S', 'Random', '-'), (None, ) * 4,
+                VM_S.format('random'), init=I_RANDOM, note=VM_NEW),
+            Row(('ViTMatte-S', 'DINO', 'Encoder'), (21.46, 3.3, 7.24, 16.21),
+                VM_S.format('dino'), init=I_VM_DINO,
+                note='ViTMatte\'s published -S model'),
+            *_vm_dpt_rows('S', VM_S, None, PRE_VM_S),
+            *_vm_dpt_rows('S', VM_S, 'DINO', PRE_VM_S_DINO),
+            Row(('ViTMatte-B', 'MAE', 'Encoder'), (20.33, 3.0, 6.74, 14.78),
+                VM_B.format('mae'), init=I_VM_MAE,
+                note='ViTMatte\'s published -B model'),
+            *_vm_dpt_rows('B', VM_B, None, PRE_VM_B),
+            *_vm_dpt_rows('B', VM_B, 'MAE', PRE_VM_B_MAE),
+        ], decimals=2),
 ]
 
 #: Configs that are no row of the paper, with the reason they exist
@@ -384,11 +448,21 @@ EXTRAS: Dict[str, str] = {
     'trained on Distinct-646',
     'mgmatting/mgmatting_r34-dpt_4xb10-200k_d646.py':
     'trained on Distinct-646',
+    'vitmatte/vitmatte_vit-s-dino_2xb16-100e_comp1k_d646-test.py':
+    'Distinct-646 test of the ViTMatte-S Composition-1k model (hustvl '
+    'reports none)',
+    'vitmatte/vitmatte_vit-b-mae_2xb10-100e_comp1k_d646-test.py':
+    'Distinct-646 test of the ViTMatte-B Composition-1k model (hustvl '
+    'reports none)',
+    'vitmatte/vitmatte_vit-tiny_demo.py':
+    'the tiny ViTMatte of the demo and of '
+    'docs/experiments/dpt_transfer_vit.md',
 }
 
 
 def get_table(key: str) -> Table:
-    """The table named ``key`` (``'1'`` .. ``'8'``, ``'fig7'``)."""
+    """The table named ``key`` (``'1'`` .. ``'8'``, ``'fig7'``,
+    ``'vit'``)."""
     for table in TABLES:
         if table.key == key:
             return table
@@ -422,9 +496,10 @@ def pretrain_configs() -> List[str]:
 
 
 # -------------------------------------------------------------- formatting
-def paper_value(value: Optional[float]) -> str:
-    """A printed number as the paper prints it (``-`` where none)."""
-    return '-' if value is None else f'{value:.1f}'
+def paper_value(value: Optional[float], decimals: int = 1) -> str:
+    """A printed number as the paper prints it (``-`` where none), with
+    ``decimals`` decimals."""
+    return '-' if value is None else f'{value:.{decimals}f}'
 
 
 def measured_value(metrics: Optional[Dict[str, float]], metric: str) -> str:
@@ -474,9 +549,8 @@ def docs_markdown() -> str:
     paper's numbers, its config and how its initial weights are made."""
     out: List[str] = []
     for table in TABLES:
-        name = ('Figure 7' if table.key == 'fig7' else f'Table {table.key}')
         title = table.title.split(': ', 1)[-1]
-        out.append(f'### {name} - {title} ({table.dataset})')
+        out.append(f'### {table.name} - {title} ({table.dataset})')
         out.append('')
         out.append(
             _md_row(table.columns + table.metrics +
@@ -485,7 +559,9 @@ def docs_markdown() -> str:
                                       len(table.metrics) + 3)))
         for row in table.rows:
             out.append(
-                _md_row(row.label + tuple(paper_value(v) for v in row.paper) +
+                _md_row(row.label +
+                        tuple(paper_value(v, table.decimals)
+                              for v in row.paper) +
                         (_config_cell(row), _init_cell(row), row.note or
                          '-')))
         out.append('')
