@@ -80,21 +80,20 @@ def main() -> None:
     print(f'{osp.relpath(args.config, ROOT)}; torch {torch.__version__}, '
           f'threads {torch.get_num_threads()}, batch {args.batch}, median '
           f'of {args.iters} steps after {args.warmup} warm-up')
-    rows = []
+    print(f'{"crop":>6s} {"wall s":>8s} {"cpu s":>8s} {"img/s":>7s} '
+          f'{"x crop " + str(args.sizes[0]) + " (wall, cpu)":>26s}',
+          flush=True)
+    base = None
     for size in args.sizes:
         inputs, ds = make_batch(args.batch, size)
 
         def step():
             sum(model(inputs, ds, mode='loss').values()).backward()
 
-        rows.append((size, time_steps(step, params, args.warmup,
-                                      args.iters)))
-    base = rows[0][1]
-    print(f'{"crop":>6s} {"wall s":>8s} {"cpu s":>8s} {"img/s":>7s} '
-          f'{"x crop " + str(rows[0][0]) + " (wall, cpu)":>26s}')
-    for size, (wall, cpu) in rows:
+        wall, cpu = time_steps(step, params, args.warmup, args.iters)
+        base = base or (wall, cpu)
         print(f'{size:6d} {wall:8.2f} {cpu:8.2f} {args.batch / wall:7.2f} '
-              f'{wall / base[0]:12.2f} {cpu / base[1]:12.2f}')
+              f'{wall / base[0]:12.2f} {cpu / base[1]:12.2f}', flush=True)
 
 
 if __name__ == '__main__':
