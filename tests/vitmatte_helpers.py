@@ -117,3 +117,43 @@ def image_trimap(h: int, w: int, seed: int = 0) -> Tuple[torch.Tensor,
 def in_sizes(sizes: Sequence[Tuple[int, int]]):
     """Pytest ids for (h, w) sizes."""
     return [f'{h}x{w}' for h, w in sizes]
+
+
+#: configs/vitmatte/vitmatte_vit-tiny_demo.py
+TINY_CONFIG = 'configs/vitmatte/vitmatte_vit-tiny_demo.py'
+
+
+def hf_vitmatte_tiny(seed: int = 0) -> VitMatteForImageMatting:
+    """transformers' ViTMatte with the network of the tiny demo config
+    (4 blocks of width 64, global blocks 1 and 3, windows of 4 patches,
+    128 px crops; decoder 16 / 32 / 64 and 64 / 32 / 16 / 16), seeded."""
+    backbone = VitDetConfig(
+        hidden_size=64,
+        num_hidden_layers=4,
+        num_attention_heads=2,
+        num_channels=4,
+        image_size=128,
+        pretrain_image_size=128,
+        patch_size=16,
+        window_size=4,
+        window_block_indices=[0, 2],
+        residual_block_indices=[1, 3],
+        use_absolute_position_embeddings=True,
+        use_relative_position_embeddings=True,
+        out_features=['stage4'])
+    torch.manual_seed(seed)
+    model = VitMatteForImageMatting(
+        VitMatteConfig(
+            backbone_config=backbone,
+            hidden_size=64,
+            convstream_hidden_sizes=[16, 32, 64],
+            fusion_hidden_sizes=[64, 32, 16, 16]))
+    with torch.no_grad():
+        for param in model.parameters():
+            param.add_(torch.randn_like(param) * 0.02)
+    # PyTorch's default decoder initialisation (the authors'): transformers'
+    # (BatchNorm weights ~ N(0, 0.02)) gives an almost flat matte
+    for module in model.decoder.modules():
+        if hasattr(module, 'reset_parameters'):
+            module.reset_parameters()
+    return model.eval()

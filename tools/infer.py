@@ -28,7 +28,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Predict alpha mattes, foregrounds and cut-outs')
     parser.add_argument('config', help='model config file')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        'checkpoint',
+        help='checkpoint file, Hugging Face model folder or hf://owner/name')
     parser.add_argument(
         '--img', required=True, help='image file or folder of images')
     guide = parser.add_mutually_exclusive_group(required=True)

@@ -33,6 +33,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 from dpt_mm.models.converters.checkpoint import load_strict
+from dpt_mm.models.converters.released import convert_with_notice
 from dpt_mm.utils.dist import (add_runner_arguments,
                                prepare_cpu_distributed)
 from dpt_mm.utils.io import (CheckpointError, checkpoint_state_dict,
@@ -49,7 +50,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('config', help='config file path')
     parser.add_argument(
         'checkpoint',
-        help='checkpoint file; its weights must fit the model exactly')
+        help='checkpoint file, Hugging Face model folder or hf://owner/name; '
+        'its weights must fit the model exactly (official releases are '
+        'converted on the fly)')
     parser.add_argument('--work-dir', help='where logs and metrics go')
     parser.add_argument(
         '--save-alpha', metavar='DIR', help='write predicted alphas as PNGs')
@@ -159,8 +162,11 @@ def load_weights(runner: Runner, checkpoint: dict, path: str) -> None:
         runner.model) else runner.model
     runner.call_hook('after_load_checkpoint', checkpoint=checkpoint)
     # keys and shapes are checked first: a mismatch leaves the model as is
-    load_strict(model, checkpoint_state_dict(checkpoint), path,
-                runner.cfg.filename or 'the config')
+    try:  # an official release: converted with a one-line notice
+        state = convert_with_notice(path, checkpoint_state_dict(checkpoint))
+    except RuntimeError as err:
+        raise CheckpointError(str(err)) from err
+    load_strict(model, state, path, runner.cfg.filename or 'the config')
     runner.logger.info(f'Load checkpoint from {path}')
 
 

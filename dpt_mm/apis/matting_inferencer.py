@@ -166,26 +166,11 @@ class DPTMattingInferencer(BaseMMagicInferencer):
 
     @staticmethod
     def _from_released(ckpt: str, state_dict: Dict) -> Dict:
-        """Convert an official release (MatteFormer / the DPT authors',
-        GCA-Matting, MG Matting) on the fly, with a one-line notice; dpt-mm
-        weights pass unchanged.
-
-        Raises:
-            RuntimeError: An official checkpoint the converter refuses.
-        """
-        from dpt_mm.models.converters.released import (
-            SOURCES, ReleasedCheckpointError, convert_released, detect_layout)
-        layout = detect_layout(state_dict)
-        if layout not in SOURCES:
-            return state_dict  # dpt-mm keys, or left to the mismatch check
-        try:
-            converted, _ = convert_released(state_dict)
-        except (ReleasedCheckpointError, KeyError, ValueError) as err:
-            reason = err.args[0] if err.args else err
-            raise RuntimeError(f'{ckpt}: {reason}') from err
-        print(f'note: {ckpt}: {SOURCES[layout]}, converted to dpt-mm keys '
-              'on the fly', file=sys.stderr)
-        return converted
+        """An official release converted on the fly, with a one-line
+        notice (:func:`~dpt_mm.models.converters.released.
+        convert_with_notice`); dpt-mm weights pass unchanged."""
+        from dpt_mm.models.converters.released import convert_with_notice
+        return convert_with_notice(ckpt, state_dict)
 
     def _init_pipeline(self, cfg: ConfigType) -> Compose:
         """The config's test pipeline without loading and ground-truth steps.

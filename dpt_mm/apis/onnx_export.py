@@ -126,9 +126,23 @@ def build_mattor(config: str,
     return model.to(device).eval()
 
 
-def example_inputs(h: int, w: int, n: int = 1, seed: int = 0) -> Tensor:
-    """A normalised random image + a blocky one-hot trimap, ``(n, 6, h, w)``
-    (every trimap class present), for export and checks."""
+def input_trimap(mattor: nn.Module) -> str:
+    """How the mattor's network takes the trimap: ``'unit'``, one [0, 1]
+    channel (ViTMatte's ``UnitTrimapPreprocessor``), else ``'onehot'``."""
+    from dpt_mm.models.data_preprocessors import UnitTrimapPreprocessor
+    return 'unit' if isinstance(
+        getattr(mattor, 'data_preprocessor', None),
+        UnitTrimapPreprocessor) else 'onehot'
+
+
+def example_inputs(h: int,
+                   w: int,
+                   n: int = 1,
+                   seed: int = 0,
+                   trimap: str = 'onehot') -> Tensor:
+    """A normalised random image + a blocky trimap (every class present),
+    for export and checks: one-hot, ``(n, 6, h, w)``, or with
+    ``trimap='unit'`` one 0 / 0.5 / 1 channel, ``(n, 4, h, w)``."""
     g = torch.Generator().manual_seed(seed)
     image = torch.randn(n, 3, h, w, generator=g)
     coarse = torch.randint(0, 3, (n, 1, max(h // 8, 1), max(w // 8, 1)),
@@ -136,8 +150,10 @@ def example_inputs(h: int, w: int, n: int = 1, seed: int = 0) -> Tensor:
     coarse.view(n, -1)[:, :3] = torch.arange(3)
     labels = nn.functional.interpolate(
         coarse.float(), size=(h, w), mode='nearest').long()[:, 0]
-    trimap = nn.functional.one_hot(labels, 3).permute(0, 3, 1, 2).float()
-    return torch.cat([image, trimap], 1)
+    if trimap == 'unit':
+        return torch.cat([image, labels[:, None].float() / 2], 1)
+    onehot = nn.functional.one_hot(labels, 3).permute(0, 3, 1, 2).float()
+    return torch.cat([image, onehot], 1)
 
 
 def export_onnx(mattor: nn.Module,
@@ -150,7 +166,8 @@ def export_onnx(mattor: nn.Module,
     The graph maps ``inputs``, the ``(1, 6, H, W)`` tensor the mattor's data
     preprocessor makes (the RGB image normalised with the config's ``mean``
     / ``std``, then the one-hot trimap: background, unknown, foreground
-    channels), to ``alpha``, the ``(1, 1, H, W)`` matte in [0, 1] of
+    channels; for ViTMatte ``(1, 4, H, W)``, the trimap / 255 channel), to
+    ``alpha``, the ``(1, 1, H, W)`` matte in [0, 1] of
     :class:`MattingExportWrapper`. ``H`` and ``W`` are dynamic multiples of
     32: pad the image (e.g. with reflection, as the configs' ``test_cfg``
     does) and crop the matte back. The ``torch.export``-based exporter is
@@ -177,7 +194,7 @@ def export_onnx(mattor: nn.Module,
         width=32 * Dim('w32', min=1, max=max_side // 32))
     with torch.no_grad():
         program = torch.onnx.export(
-            wrapper, (example_inputs(h, w), ),
+            wrapper, (example_inputs(h, w, trimap=input_trimap(mattor)), ),
             dynamo=True,
             input_names=[INPUT_NAME],
             output_names=[OUTPUT_NAME],
@@ -208,7 +225,7 @@ def compare_onnx(path: str, mattor: nn.Module,
     wrapper = MattingExportWrapper(mattor).eval()
     out = {}
     for k, (h, w) in enumerate(sizes):
-        x = example_inputs(h, w, seed=100 + k)
+        x = example_inputs(h, w, seed=100 + k, trimap=input_trimap(mattor))
         with torch.no_grad():
             ref = wrapper(x).numpy()
         got = sess.run([OUTPUT_NAME], {INPUT_NAME: x.numpy()})[0]
@@ -221,5 +238,5 @@ def compare_onnx(path: str, mattor: nn.Module,
 
 __all__ = [
     'INPUT_NAME', 'OUTPUT_NAME', 'MattingExportWrapper', 'build_mattor',
-    'example_inputs', 'export_onnx', 'compare_onnx', 'make_exportable'
+    'example_inputs', 'input_trimap', 'export_onnx', 'compare_onnx', 'make_exportable'
 ]

@@ -3,10 +3,11 @@
 ``python tools/deployment/pytorch2onnx.py CONFIG CKPT OUT.onnx [--shape H W]
 [--opset N] [--verify] [--random-weights]``
 
-Works for the MatteFormer, GCA and MG Matting configs. The graph takes
-``inputs``, the ``(1, 6, H, W)`` tensor the mattor's data preprocessor makes
-(RGB normalised with the config's mean / std, then the one-hot trimap:
-background, unknown, foreground), with H and W any multiples of 32, and
+Works for the MatteFormer, GCA, MG Matting and ViTMatte configs. The graph
+takes ``inputs``, the ``(1, 6, H, W)`` tensor the mattor's data preprocessor
+makes (RGB normalised with the config's mean / std, then the one-hot trimap:
+background, unknown, foreground; ViTMatte: ``(1, 4, H, W)``, trimap / 255),
+with H and W any multiples of 32, and
 returns ``alpha`` ``(1, 1, H, W)`` in [0, 1] (see
 :mod:`dpt_mm.apis.onnx_export`). ``--verify`` runs the file with
 onnxruntime at two sizes and prints the largest difference from PyTorch.
@@ -79,7 +80,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         return fail(f'{args.out}: cannot write into {out_dir}')
 
     from dpt_mm.apis.onnx_export import (build_mattor, compare_onnx,
-                                         export_onnx)
+                                         export_onnx, input_trimap)
     from dpt_mm.utils.io import CheckpointError
     try:
         mattor = build_mattor(args.config, args.checkpoint)
@@ -95,7 +96,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         for name in sorted(os.listdir(tmp), key=lambda n: n == osp.basename(
                 args.out)):  # the .onnx last
             os.replace(osp.join(tmp, name), osp.join(out_dir, name))
-    print(f'wrote {args.out} (inputs: 1x6xHxW, H and W multiples of 32)')
+    channels = 4 if input_trimap(mattor) == 'unit' else 6
+    print(f'wrote {args.out} (inputs: 1x{channels}xHxW, H and W multiples '
+          'of 32)')
     if args.verify:
         sizes = [(h, w), (h + 64, w + 32)]
         diffs = compare_onnx(args.out, mattor, sizes)

@@ -2,14 +2,61 @@
 """ViTMatte's plain ViT: transformers' ViTDet layers as an mmagic backbone."""
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
+import torch
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 from torch.utils.checkpoint import checkpoint
 from transformers import VitDetConfig
 from transformers.models.vitdet.modeling_vitdet import (
-    VitDetEmbeddings, VitDetEncoder, VitDetResBottleneckBlock)
+    VitDetAttention, VitDetEmbeddings, VitDetEncoder, VitDetResBottleneckBlock)
 
 from dpt_mm.registry import MODELS
+
+
+def self_rel_pos(size: int, rel_pos: Tensor) -> Tensor:
+    """Relative position embeddings of a ``size``-long axis attending to
+    itself: transformers' ``get_rel_pos`` for equal query and key sizes,
+    without its ratio ``max(k / q, 1)`` (1 here) and its size test, which
+    the ONNX exporter cannot take for symbolic sizes.
+
+    Args:
+        size (int): Axis length (query = key).
+        rel_pos (Tensor): (L, C) table, linearly resized to ``2 size - 1``.
+
+    Returns:
+        Tensor: (size, size, C) embeddings of ``q - k``.
+    """
+    # always resized (exact when the length is already 2 size - 1): a
+    # branch on the size would fix the exported graph to the traced size
+    rel_pos = nn.functional.interpolate(
+        rel_pos.t()[None], size=2 * size - 1, mode='linear')[0].t()
+    coords = torch.arange(size, device=rel_pos.device)
+    return rel_pos[coords[:, None] - coords[None, :] + (size - 1)]
+
+
+class ViTMatteAttention(VitDetAttention):
+    """transformers' ``VitDetAttention`` (same parameters, same values) with
+    the decomposed relative positions of :func:`self_rel_pos`."""
+
+    def forward(self, hidden_state: Tensor, output_attentions: bool = False):
+        """(N, H, W, C) -> ((N, H, W, C), ): attention over the H x W grid
+        with relative positions added to the logits."""
+        n, h, w, _ = hidden_state.shape
+        qkv = self.qkv(hidden_state).reshape(n, h * w, 3, self.num_heads,
+                                             -1).permute(2, 0, 3, 1, 4)
+        q, k, v = qkv.reshape(3, n * self.num_heads, h * w, -1).unbind(0)
+        attn = (q * self.scale) @ k.transpose(-2, -1)
+        if self.use_relative_position_embeddings:
+            rq = q.reshape(n * self.num_heads, h, w, -1)
+            rel_h = torch.einsum('bhwc,hkc->bhwk', rq,
+                                 self_rel_pos(h, self.rel_pos_h))
+            rel_w = torch.einsum('bhwc,wkc->bhwk', rq,
+                                 self_rel_pos(w, self.rel_pos_w))
+            attn = (attn.view(-1, h, w, h, w) + rel_h[..., None] +
+                    rel_w[..., None, :]).view(-1, h * w, h * w)
+        x = attn.softmax(dim=-1) @ v
+        x = x.view(n, self.num_heads, h, w, -1).permute(0, 2, 3, 1, 4)
+        return (self.proj(x.reshape(n, h, w, -1)), )
 
 
 @MODELS.register_module()
@@ -102,6 +149,8 @@ class ViTMatteViT(BaseModule):
             use_relative_position_embeddings=True)
         self.embeddings = VitDetEmbeddings(self.config)
         self.encoder = VitDetEncoder(self.config)
+        for layer in self.encoder.layer:
+            layer.attention.__class__ = ViTMatteAttention
 
     def init_weights(self) -> None:
         """The authors' ViT initialisation, or ``init_cfg`` when given.
@@ -189,4 +238,4 @@ class ViTMatteViT(BaseModule):
         return num_depths - 1, num_depths
 
 
-__all__ = ['ViTMatteViT']
+__all__ = ['ViTMatteAttention', 'ViTMatteViT', 'self_rel_pos']

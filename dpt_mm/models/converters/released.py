@@ -7,6 +7,7 @@ detection is written here; the mappings are the ``'official'`` converters
 of :data:`~dpt_mm.models.converters.CONVERTERS`. Releases and their layouts:
 docs/model_zoo.md.
 """
+import sys
 from typing import Dict, List, Mapping, Optional, Tuple
 
 from dpt_mm.utils.io import checkpoint_state_dict
@@ -127,8 +128,36 @@ def convert_released(checkpoint: Mapping,
                    LAYOUT_KINDS.get(layout, 'official'), None, dropped), layout
 
 
+def convert_with_notice(ckpt: str, state_dict: Dict) -> Dict:
+    """Convert an official release on the fly with a one-line notice on
+    stderr (``tools/infer.py``, ``tools/test.py``, the page); dpt-mm keys
+    and unknown layouts pass unchanged (the strict load then reports them).
+
+    Args:
+        ckpt (str): The checkpoint's path, for the messages.
+        state_dict (dict): Its weights.
+
+    Returns:
+        dict: dpt-mm weights.
+
+    Raises:
+        RuntimeError: An official checkpoint the converter refuses.
+    """
+    layout = detect_layout(state_dict)
+    if layout not in SOURCES:
+        return state_dict
+    try:
+        converted, _ = convert_released(state_dict)
+    except (ReleasedCheckpointError, KeyError, ValueError) as err:
+        reason = err.args[0] if err.args else err
+        raise RuntimeError(f'{ckpt}: {reason}') from err
+    print(f'note: {ckpt}: {SOURCES[layout]}, converted to dpt-mm keys on the '
+          'fly', file=sys.stderr)
+    return converted
+
+
 __all__ = [
     'LAYOUTS', 'SOURCES', 'LAYOUT_MODELS', 'LAYOUT_KINDS',
-    'ReleasedCheckpointError',
+    'ReleasedCheckpointError', 'convert_with_notice',
     'detect_layout', 'convert_released'
 ]
