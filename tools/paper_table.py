@@ -106,69 +106,6 @@ class Row:
         paper (tuple): The printed values of ``Table.metrics`` (``None``
             for ``-``; MSE as printed, i.e. x1e-3).
         config (str, optional): Config (relative to ``configs/``) whose
-            test metrics are the row's: a training config, or for Table 2 a
-            test config that evaluates a Composition-1k model on
-            Distinct-646.
-        train_config (str, optional): Config that trains the tested model
-            (only the Table 2 test configs set it); defaults to
-            ``config``.
-        init (Init, optional): How its initial weights are made.
-        reported_only (str, optional): Why the project does not reproduce
-            the row (a row of another method that dpt-mm does not
-            implement).
-        note (str): Remark printed beside the row.
-    """
-    label: Tuple[str, ...]
-    paper: Tuple[Optional[float], ...]
-    config: Optional[str] = None
-    train_config: Optional[str] = None
-    init: Optional[Init] = None
-    reported_only: Optional[str] = None
-    note: str = ''
-
-    @property
-    def trained_by(self) -> Optional[str]:
-        """The fine-tuning config of the row."""
-        return self.train_config or self.config
-
-    @property
-    def stem(self) -> Optional[str]:
-        """Work-dir name of the row (its config's stem)."""
-        if self.config is None:
-            return None
-        return osp.splitext(osp.basename(self.config))[0]
-
-
-@dataclass(frozen=True)
-class Table:
-    """A paper table.
-
-    Args:
-        key (str): Short name (``'1'`` .. ``'8'``, ``'fig7'``).
-        title (str): The caption, in short.
-        columns (tuple[str]): Headers of the label cells.
-        metrics (tuple[str]): The metric columns the paper prints.
-        rows (list[Row]): The rows, in the paper's order.
-        dataset (str): The test set.
-    """
-    key: str
-    title: str
-    columns: Tuple[str, ...]
-    metrics: Tuple[str, ...]
-    rows: List[Row] = field(default_factory=list)
-    dataset: str = 'Composition-1k'
-
-
-@dataclass(frozen=True)
-class Row:
-    """One row of a paper table.
-
-    Args:
-        label (tuple[str]): The row's leading cells, as the paper prints
-            them (one per ``Table.columns`` entry).
-        paper (tuple): The printed values of ``Table.metrics`` (``None``
-            for ``-``; MSE as printed, i.e. x1e-3).
-        config (str, optional): Config (relative to ``configs/``) whose
             test metrics are the row's.
         train_config (str, optional): Config that trains the tested model
             (Table 2 test configs); defaults to ``config``.
@@ -203,12 +140,14 @@ class Table:
     """A paper table.
 
     Args:
-        key (str): Short name (``'1'`` .. ``'8'``, ``'fig7'``).
+        key (str): Short name (``'1'`` .. ``'8'``, ``'fig7'``, ``'vit'``).
         title (str): The caption, in short.
         columns (tuple[str]): Headers of the label cells.
         metrics (tuple[str]): The metric columns the paper prints.
         rows (list[Row]): The rows, in the paper's order.
         dataset (str): The test set.
+        decimals (int): Decimals of the printed numbers (the DPT paper
+            prints 1; ViTMatte's README 2).
     """
     key: str
     title: str
@@ -216,6 +155,16 @@ class Table:
     metrics: Tuple[str, ...]
     rows: List[Row] = field(default_factory=list)
     dataset: str = 'Composition-1k'
+    decimals: int = 1
+
+    @property
+    def name(self) -> str:
+        """How the table is headed (``Table 3``, ``Figure 7``, ...)."""
+        if self.key == 'fig7':
+            return 'Figure 7'
+        if self.key == 'vit':
+            return 'ViTMatte rows'
+        return f'Table {self.key}'
 
 
 def _config_rel(path: str) -> str:
@@ -292,7 +241,9 @@ def _load() -> Tuple[List[Table], Dict[str, str]]:
     for spec in layout['Tables']:
         table = Table(
             str(spec['Key']), spec['Title'], tuple(spec['Columns']),
-            tuple(spec['Metrics']), dataset=spec['Dataset'])
+            tuple(spec['Metrics']),
+            dataset=spec['Dataset'],
+            decimals=spec.get('Decimals', 1))
         table.rows.extend(_row(r, table, models) for r in spec['Rows'])
         tables.append(table)
     extras = {
@@ -308,7 +259,7 @@ TABLES, EXTRAS = _load()
 
 
 def get_table(key: str) -> Table:
-    """The table named ``key`` (``'1'`` .. ``'8'``, ``'fig7'``)."""
+    """The table named ``key`` (``'1'`` .. ``'8'``, ``'fig7'``, ``'vit'``)."""
     for table in TABLES:
         if table.key == key:
             return table
@@ -391,7 +342,7 @@ def docs_markdown() -> str:
     paper's numbers, its config and how its initial weights are made."""
     out: List[str] = []
     for table in TABLES:
-        name = ('Figure 7' if table.key == 'fig7' else f'Table {table.key}')
+        name = table.name
         title = table.title.split(': ', 1)[-1]
         out.append(f'### {name} - {title} ({table.dataset})')
         out.append('')
@@ -542,7 +493,10 @@ def table_rows(table: Table,
         got = metrics.get(row.stem) if row.stem else None
         cells = list(row.label)
         for m, v in zip(table.metrics, row.paper):
-            cells += [paper_value(v), measured_value(got, m) if got else '-']
+            cells += [
+                paper_value(v, table.decimals),
+                measured_value(got, m) if got else '-'
+            ]
         cells.append(_status(row, metrics))
         rows.append(cells)
     return rows
@@ -550,9 +504,8 @@ def table_rows(table: Table,
 
 def render(table: Table, rows: List[List[str]], fmt: str) -> str:
     """One table as aligned text or markdown."""
-    name = 'Figure 7' if table.key == 'fig7' else f'Table {table.key}'
-    title = f'{name} - {table.title.split(": ", 1)[-1]} ({table.dataset}; ' \
-        'MSE x1e-3)'
+    caption = table.title.split(': ', 1)[-1]
+    title = f'{table.name} - {caption} ({table.dataset}; MSE x1e-3)'
     if fmt == 'markdown':
         lines = [f'### {title}', '']
         lines.append('| ' + ' | '.join(rows[0]) + ' |')

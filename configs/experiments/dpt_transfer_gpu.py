@@ -1,6 +1,7 @@
 # The larger profile of the DPT transfer experiment, for one GPU:
 #   python tools/experiments/dpt_transfer.py \
 #       configs/experiments/dpt_transfer_gpu.py
+# (its ViT rows, the tiny ViTMatte: dpt_transfer_vit_gpu.py)
 _base_ = ['./dpt_transfer_cpu.py']
 
 data_root = 'data/dpt_transfer_gpu'

@@ -49,7 +49,7 @@ _read = functools.lru_cache(maxsize=None)(_cfg)  # read-only uses
 # ------------------------------------------------------------- the registry
 def test_every_row_has_a_config_or_a_reason():
     keys = [t.key for t in pt.TABLES]
-    assert keys == ['1', '2', '3', '4', '5', '6', '7', '8', 'fig7']
+    assert keys == ['1', '2', '3', '4', '5', '6', '7', '8', 'fig7', 'vit']
     for table in pt.TABLES:
         for row in table.rows:
             assert len(row.label) == len(table.columns), row
@@ -78,9 +78,57 @@ def test_every_row_has_a_config_or_a_reason():
     for key in ('1', '3', '4', '5', '6', '7'):
         dpt = [r for r in pt.get_table(key).rows if r.paper[:2] == (21.0, 3.1)]
         assert dpt and all(r.init.part == 'encoder+decoder' for r in dpt)
-    enc = [r for r in pt.reproduced_rows() if r.init.kind == 'dpt'
-           and r.init.part == 'encoder']
+    enc = [r for t in pt.TABLES if t.key != 'vit' for r in t.rows
+           if r.init and r.init.kind == 'dpt' and r.init.part == 'encoder']
     assert [r.paper for r in enc] == [(22.1, 3.4)]
+
+
+def test_vit_rows():
+    """The ViTMatte rows: -S from random / DINO / DPT / DINO then DPT, -B
+    from MAE / DPT / MAE then DPT, both DPT stages; ViTMatte's published
+    numbers on the DINO and MAE rows only, every other row new; each DPT
+    row's pre-training config is the one its folder's metafile names."""
+    import yaml
+    table = pt.get_table('vit')
+    assert table.decimals == 2
+    got = [(r.label, r.paper) for r in table.rows]
+    new = (None, ) * 4
+    assert got == [
+        (('ViTMatte-S', 'Random', '-'), new),
+        (('ViTMatte-S', 'DINO', 'Encoder'), (21.46, 3.3, 7.24, 16.21)),
+        (('ViTMatte-S', 'DPT', 'Encoder'), new),
+        (('ViTMatte-S', 'DPT', 'Encoder+Decoder'), new),
+        (('ViTMatte-S', 'DINO then DPT', 'Encoder'), new),
+        (('ViTMatte-S', 'DINO then DPT', 'Encoder+Decoder'), new),
+        (('ViTMatte-B', 'MAE', 'Encoder'), (20.33, 3.0, 6.74, 14.78)),
+        (('ViTMatte-B', 'DPT', 'Encoder'), new),
+        (('ViTMatte-B', 'DPT', 'Encoder+Decoder'), new),
+        (('ViTMatte-B', 'MAE then DPT', 'Encoder'), new),
+        (('ViTMatte-B', 'MAE then DPT', 'Encoder+Decoder'), new),
+    ]
+    assert all(r.note.startswith('new') for r in table.rows
+               if r.paper == new)
+    with open(osp.join(CONFIGS, 'vitmatte', 'metafile.yml')) as f:
+        meta = {m['Config']: m for m in yaml.safe_load(f)['Models']}
+    for row in table.rows:
+        entry = meta[f'configs/{row.config}']
+        init = entry['Metadata']['Initialization']
+        assert init['Kind'] == row.init.kind, row
+        if row.paper == new:
+            assert entry['Results'] is None
+            assert entry['Metadata']['Note'].startswith('new')
+        else:
+            metrics = entry['Results'][0]['Metrics']
+            assert metrics['SAD'] == row.paper[0]
+        if row.init.kind == 'dpt':
+            assert init['Pretrain'] == f'configs/{row.init.pretrain}'
+            assert init['Part'] == row.init.part
+    # DINO / MAE then DPT: the pre-training starts from the row's weights
+    for rel, first in (('dpt_vitmatte-s-dino_in1k.py',
+                        'vitmatte/vitmatte_vit-s-dino_2xb16-100e_comp1k.py'),
+                       ('dpt_vitmatte-b-mae_in1k.py',
+                        'vitmatte/vitmatte_vit-b-mae_2xb10-100e_comp1k.py')):
+        assert _read(rel).load_from == _read(first).load_from is not None
 
 
 def test_table2_rows_test_comp1k_models_on_distinct646():
@@ -121,7 +169,7 @@ def test_docs_show_the_generated_tables_and_no_na():
     # every shipped fine-tuning config is a row or a labelled extra
     shipped = {
         f'{d}/{f}'
-        for d in ('gca', 'matteformer', 'mgmatting')
+        for d in ('gca', 'matteformer', 'mgmatting', 'vitmatte')
         for f in os.listdir(osp.join(CONFIGS, d))
         if f.endswith('.py') and not f.startswith('base_')
     }
@@ -258,6 +306,15 @@ def shrink(cfg: Config) -> Config:
         head = model.head
         head.in_channels = (head.in_channels[0], 8, 8, 16, 32, 64)
         head.update(shortcut_channels=(8, 8, 8, 16, 16, 32), refine_channels=8)
+    if bb.get('type') == 'ViTMatteViT':
+        bb.update(
+            arch=dict(embed_dims=32, num_layers=3, num_heads=2),
+            global_indices=(2, ),
+            window_size=2)
+        model.head.in_channels = 32
+        cfg.optim_wrapper.type = 'OptimWrapper'  # no AMP on the CPU
+        cfg.optim_wrapper.pop('loss_scale', None)
+        cfg.load_from = None  # DINO / MAE files
     if bb.get('type') == 'SimpleEncoderDecoder' and bb.encoder.get(
             'init_cfg'):
         bb.encoder.init_cfg = None  # mmagic's download of the R34-D weights
@@ -372,7 +429,8 @@ def test_row_config_trains_two_iterations(rel, data_dir, tmp_path,
         result = runner.model.load_state_dict(
             copy.deepcopy(expected), strict=False)
         assert not result.unexpected_keys
-        if init.part == 'encoder+decoder' and init.model == 'matteformer':
+        if init.part == 'encoder+decoder' and init.model in ('matteformer',
+                                                            'vitmatte'):
             assert not result.missing_keys
     runner.train()
     assert runner.iter == 2

@@ -25,6 +25,11 @@ Usage::
         configs/experiments/dpt_transfer_cpu.py [--work-dir DIR] \\
         [--report-dir docs/experiments] [--smoke]
 
+Optional protocol keys: ``finetune_model``, the converter of the DPT
+checkpoint for the fine-tuning network (default ``'matteformer'``;
+``'vitmatte'`` for ``dpt_transfer_vit_cpu.py``), and ``report_name``, the
+stem of the table and plot files (default ``'dpt_transfer'``).
+
 ``--smoke`` shrinks everything (tiny data, 2 iterations, one seed, one
 process) so that the driver can be tested in about a minute.
 """
@@ -209,15 +214,18 @@ def _abort_hook(abort_if):
     return AbortHook()
 
 
-def init_checkpoint(work: str, ckpt: str, budget: int, part: str) -> str:
-    """The fine-tuning initialisation of ``part`` from a DPT checkpoint."""
+def init_checkpoint(work: str, ckpt: str, budget: int, part: str,
+                    model: str = 'matteformer') -> str:
+    """The fine-tuning initialisation of ``part`` from a DPT checkpoint,
+    converted for ``model`` (a converter name: ``'matteformer'``,
+    ``'vitmatte'``)."""
     import torch
 
     from dpt_mm.models.converters import convert_dpt
     from dpt_mm.utils.io import atomic_write, read_checkpoint
     out = osp.join(work, 'init', f'B{budget}_{part.replace("+", "-")}.pth')
     if not osp.isfile(out):
-        sd = convert_dpt(read_checkpoint(ckpt), 'matteformer', part)
+        sd = convert_dpt(read_checkpoint(ckpt), model, part)
         atomic_write(out, lambda f: torch.save(dict(state_dict=sd), f))
     return out
 
@@ -261,7 +269,8 @@ def finetune_config(p, job: dict, work_dir: str, load_from: Optional[str]):
                                     p.finetune_iters)
     cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=n)
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
-    cfg.model.train_cfg.prm_warmup_iters = warm
+    if 'prm_warmup_iters' in (cfg.model.get('train_cfg') or {}):
+        cfg.model.train_cfg.prm_warmup_iters = warm
     cfg.param_scheduler = [
         dict(
             type='LinearLR',
@@ -311,7 +320,8 @@ def run_finetune(p, job: dict, work: str, ckpts: Dict[int, str]) -> dict:
     load_from = None
     if job['init'] != 'random':
         load_from = init_checkpoint(work, ckpts[job['budget']],
-                                    job['budget'], job['init'])
+                                    job['budget'], job['init'],
+                                    p.get('finetune_model', 'matteformer'))
     ft_dir = osp.join(work, 'finetune', job['name'])
     cfg = finetune_config(p, job, ft_dir, load_from)
     t0 = time.time()
@@ -611,7 +621,8 @@ def plot(p, rows: List[dict], out: str) -> None:
 
 def report(p, work: str, report_dir: str, command: str,
            wall_s: float) -> str:
-    """Write ``dpt_transfer_table.md`` and ``dpt_transfer_sad.png``."""
+    """Write ``<report_name>_table.md`` and ``<report_name>_sad.png``
+    (``report_name``: the protocol's, default ``dpt_transfer``)."""
     import torch
 
     from dpt_mm.utils.io import atomic_write_text
@@ -628,9 +639,9 @@ def report(p, work: str, report_dir: str, command: str,
             f'{p.workers} worker(s) x {p.worker_threads} thread(s).\n\n')
     text = head + table
     os.makedirs(report_dir, exist_ok=True)
-    path = osp.join(report_dir, 'dpt_transfer_table.md')
-    atomic_write_text(path, text)
-    plot(p, rows, osp.join(report_dir, 'dpt_transfer_sad.png'))
+    name = p.get('report_name', 'dpt_transfer')
+    atomic_write_text(osp.join(report_dir, f'{name}_table.md'), text)
+    plot(p, rows, osp.join(report_dir, f'{name}_sad.png'))
     return text
 
 

@@ -1,10 +1,11 @@
 """Convert a DPT pre-training checkpoint into a fine-tuning initialisation.
 
     python tools/model_converters/dpt2finetune.py DPT_CKPT OUT \
-        --model {matteformer,gca,gca_r50,mgmatting} \
+        --model {matteformer,gca,gca_r50,mgmatting,vitmatte} \
         --part {encoder,encoder+decoder}
 
-(``gca_r50``: encoder only, from configs/dpt_r50_in1k.py.)
+(``gca_r50``: encoder only, from configs/dpt_r50_in1k.py; ``vitmatte``: from
+configs/dpt_vitmatte-*.py, ``encoder`` = the ViT.)
 
 ``--part encoder`` keeps the encoder only (Table 6 "encoder" rows);
 ``encoder+decoder`` also maps the pre-trained ``MattingHead``. The output is

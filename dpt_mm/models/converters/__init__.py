@@ -70,6 +70,7 @@ CONVERTERS: Dict[Tuple[str, str], Converter] = {
     ('mgmatting', 'supervised'): partial(
         resnet.convert_supervised, model='mgmatting'),
     ('mgmatting', 'official'): resnet.convert_official_mgmatting,
+    ('vitmatte', 'dpt'): vitmatte.convert_dpt,
     ('vitmatte', 'official'): vitmatte.convert_official,
     ('vitmatte', 'hf'): vitmatte.convert_hf,
     ('vitmatte', 'dino'): vitmatte.convert_imagenet,

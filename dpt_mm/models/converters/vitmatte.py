@@ -69,6 +69,41 @@ def convert_hf(state_dict: StateDict,
     return out
 
 
+def convert_dpt(state_dict: StateDict,
+                part: Optional[str],
+                dropped: Dropped) -> StateDict:
+    """DPT pre-training of ViTMatte's own network -> ViTMatte initialisation.
+
+    The pre-training network is the fine-tuning one, so this is a key
+    filter: ``part='encoder+decoder'`` keeps every weight, ``'encoder'``
+    only ``backbone.*``; the pre-training loss module's buffers are dropped.
+
+    Args:
+        state_dict (dict): DPT checkpoint's state dict.
+        part (str): ``'encoder'`` or ``'encoder+decoder'``.
+        dropped (list): Receives ``(key, reason)`` per key not converted.
+
+    Returns:
+        dict[str, Tensor]: dpt-mm ViTMatte keys.
+
+    Raises:
+        ValueError: The checkpoint is not a ViTMatte network's.
+    """
+    if not any(k.startswith('backbone.embeddings.') for k in state_dict):
+        raise ValueError('convert_dpt(vitmatte): not a DPT ViTMatte '
+                         'checkpoint: no "backbone.embeddings." keys (found '
+                         f'{sorted(state_dict)[:5]}...)')
+    out = OrderedDict()
+    for key, value in state_dict.items():
+        if key.startswith(('data_preprocessor.', HEAD + 'loss_module.')):
+            dropped.append((key, 'pre-training buffer'))
+        elif part == 'encoder+decoder' or key.startswith('backbone.'):
+            out[key] = value
+        else:
+            dropped.append((key, "decoder (part='encoder')"))
+    return out
+
+
 def convert_official(state_dict: StateDict,
                      part: Optional[str] = None,
                      dropped: Optional[Dropped] = None) -> StateDict:
