@@ -22,7 +22,7 @@ import dpt_mm  # noqa: F401
 from dpt_mm.apis.onnx_export import (MattingExportWrapper, compare_onnx,
                                      example_inputs, export_onnx,
                                      make_exportable)
-from dpt_mm.models.heads.prm import (progressive_refinement, resize_nearest,
+from dpt_mm.models.utils.prm import (progressive_refinement, resize_nearest,
                                      uncertain_region)
 from dpt_mm.registry import MODELS
 from trained_mattors import cached_state, demo_inputs, raw_outputs, saturation

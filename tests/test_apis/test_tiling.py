@@ -132,7 +132,7 @@ def test_tiled_close_to_whole_image_with_trained_weights(trained_matteformer):
         return a[..., b:b + 224, b:b + 320]
 
     with torch.no_grad():
-        whole = crop(model._forward_test(model.resize_inputs(x)))
+        whole = crop(model.predict_alpha(model.resize_inputs(x)))
     unknown = torch.from_numpy(trimap == 128)
     sat, soft = saturation(whole[0, 0][unknown])
     assert sat > 0.1 and soft > 0.2, (sat, soft)
