@@ -31,8 +31,8 @@ from typing import Dict, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
-UNKNOWN = 128
-TRIMAP_VALUES = (0, UNKNOWN, 255)
+from ...structures.trimap import UNKNOWN
+from ...structures.trimap import VALUES as TRIMAP_VALUES
 #: trimap masking of a prediction before scoring: set it to 0 / 255 on the
 #: trimap's background / foreground, require it to be so, or score as given
 MASK_MODES = ('apply', 'check', 'none')
