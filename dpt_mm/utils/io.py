@@ -2,7 +2,8 @@
 
 :func:`atomic_write` is the one writer of dpt-mm and its tools: a file is
 complete or absent, with the mode a plain ``open()`` gives it. The module
-imports no torch at import time, so torch-free tools load it by file path.
+imports no torch at import time, so torch-free tools load it with
+``tools/light_import.py``.
 """
 import os
 import os.path as osp
@@ -18,16 +19,7 @@ from typing import (BinaryIO, Callable, Dict, List, Mapping, Optional,
 import cv2
 import numpy as np
 
-try:
-    from .fault import fault_point
-except ImportError:  # loaded by file path by a light tool (folder2shards.py)
-    import importlib.util as _ilu
-    _spec = _ilu.spec_from_file_location(
-        '_dpt_mm_fault', os.path.join(os.path.dirname(__file__), 'fault.py'))
-    _fault = _ilu.module_from_spec(_spec)
-    _spec.loader.exec_module(_fault)
-    fault_point = _fault.fault_point
-
+from .fault import fault_point
 
 #: Image file extensions that dpt-mm and its tools read (lower case).
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
