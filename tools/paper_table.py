@@ -293,9 +293,10 @@ def pretrain_configs() -> List[str]:
 
 
 # -------------------------------------------------------------- formatting
-def paper_value(value: Optional[float]) -> str:
-    """A printed number as the paper prints it (``-`` where none)."""
-    return '-' if value is None else f'{value:.1f}'
+def paper_value(value: Optional[float], decimals: int = 1) -> str:
+    """A printed number as the paper prints it (``-`` where none), with
+    ``decimals`` decimals."""
+    return '-' if value is None else f'{value:.{decimals}f}'
 
 
 def measured_value(metrics: Optional[Dict[str, float]], metric: str) -> str:
@@ -353,7 +354,8 @@ def docs_markdown() -> str:
                                       len(table.metrics) + 3)))
         for row in table.rows:
             out.append(
-                _md_row(row.label + tuple(paper_value(v) for v in row.paper) +
+                _md_row(row.label + tuple(
+                    paper_value(v, table.decimals) for v in row.paper) +
                         (_config_cell(row), _init_cell(row), row.note or
                          '-')))
         out.append('')

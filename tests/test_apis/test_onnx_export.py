@@ -22,7 +22,8 @@ import dpt_mm  # noqa: F401
 from dpt_mm.apis.onnx_export import (MattingExportWrapper, compare_onnx,
                                      example_inputs, export_onnx,
                                      make_exportable)
-from dpt_mm.models.utils.prm import (progressive_refinement, resize_nearest,
+from dpt_mm.models.utils.prm import (PRM_WIDTHS, progressive_refinement,
+                                     resize_nearest,
                                      uncertain_region)
 from dpt_mm.registry import MODELS
 from trained_mattors import cached_state, demo_inputs, raw_outputs, saturation
@@ -163,8 +164,8 @@ def test_trained_mattes_saturate(name, trained):
     assert sat > 0.3 and soft > 0.01, (sat, soft)
     if name != 'gca':
         *_, w4, w1 = progressive_refinement(
-            outputs, model.refine_widths(model.test_cfg),
-            work_size=model.prm_work_size(model.test_cfg))
+            outputs, model.test_cfg.get('refine_widths', PRM_WIDTHS),
+            work_size=model._work_size(model.test_cfg))
         for mask in (w4, w1):
             assert 0.02 < float(mask.mean()) < 0.98, float(mask.mean())
 

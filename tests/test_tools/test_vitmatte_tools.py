@@ -128,8 +128,8 @@ def test_page_serves_the_official_pth(weights):
         build_choices([(CONFIG, weights['official'])], random_init=False),
         'cpu')
     (choice, ) = service.choices.values()
-    assert choice.label.startswith('vitmatte_vit-tiny_demo | ')
-    assert choice.label.endswith('/official.pth')
+    assert choice.name.startswith('vitmatte_vit-tiny_demo | ')
+    assert choice.name.endswith('/official.pth')
     img, tri = _scene(96, 128)
     photo = ('photo.png', cv2.imencode('.png', img)[1].tobytes())
     trimap = ('trimap.png', cv2.imencode('.png', tri)[1].tobytes())

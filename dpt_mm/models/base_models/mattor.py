@@ -213,7 +213,9 @@ class Mattor(BaseMattor):
             random_widths=False,
             work_size=self._work_size(self.test_cfg))[1]
 
-    _forward_test = predict_alpha
+    def _forward_test(self, inputs: Tensor) -> Tensor:
+        """``BaseMattor``'s test-time network call: :meth:`predict_alpha`."""
+        return self.predict_alpha(inputs)
 
     # ------------------------------------------------------------ training
 
