@@ -31,7 +31,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from dpt_mm.apis.admission import (AdmissionControl, Overloaded,
                                    ProcessMemory, TooLarge, available_memory,
                                    default_in_flight, release_free_memory)
-from dpt_mm.utils.io import image_size
+from dpt_mm.utils.io import HF_SCHEME, image_size
 
 #: the kinds of output the page shows and offers for download
 OUTPUT_KINDS = ('alpha', 'fg', 'cutout', 'trimap')
@@ -165,10 +165,11 @@ def build_choices(pairs: Sequence[Tuple[str, Optional[str]]],
     for config, ckpt in pairs:
         if not osp.isfile(config):
             raise FileNotFoundError(f'{config}: config does not exist')
-        if ckpt and not osp.isfile(ckpt):
+        local = ckpt and not ckpt.startswith(HF_SCHEME)
+        if local and not osp.exists(ckpt):  # a file or a Hugging Face folder
             raise FileNotFoundError(f'{ckpt}: checkpoint does not exist')
         entries.append(
-            (osp.abspath(config), osp.abspath(ckpt) if ckpt else None))
+            (osp.abspath(config), osp.abspath(ckpt) if local else ckpt))
     if random_init:
         named = {osp.basename(c) for c, ckpt in entries if ckpt is None}
         for config, _ in list(entries):
@@ -319,6 +320,7 @@ class MattingService:
         self.memory: Dict[Tuple[str, str], MemoryModel] = {}
         self._inferencers: 'OrderedDict[str, object]' = OrderedDict()
         self._lock = threading.Lock()
+        self._model_locks: Dict[str, threading.Lock] = {}
 
     def inferencer(self, key: str):
         """The (cached) inferencer of model ``key``.
@@ -360,7 +362,10 @@ class MattingService:
         ``fg_method`` (measured on first use, alone in the process)."""
         family = self.fg_family(fg_method)
         with self._lock:
-            inferencer = self.inferencer(key)  # ModelLoadError
+            lock = self._model_locks.setdefault(key, threading.Lock())
+        with lock:  # a model is measured without blocking the others
+            with self._lock:  # the shared cache of loaded models
+                inferencer = self.inferencer(key)  # ModelLoadError
             memory = self.fixed_memory or self.memory.get((key, family))
             if memory is None:
                 memory = self._measure(inferencer, family)
@@ -393,7 +398,7 @@ class MattingService:
               trimap: Optional[Upload] = None,
               mask: Optional[Upload] = None,
               band: int = 10,
-              fg_method: str = 'auto') -> Optional[int]:
+              fg_method: str = 'auto') -> int:
         """Check a request before anything is decoded.
 
         Returns:
@@ -427,21 +432,26 @@ class MattingService:
                                f'the page accepts '
                                f'({self.max_upload / 2**20:g} MB)')
             size = image_size(data)  # (h, w)
-            if size and size[0] * size[1] > self.max_pixels:
+            if size is None:
+                raise ValueError(
+                    f'{name or what}: cannot decode the {what}: its header '
+                    f'gives no image size (the page reads PNG, JPEG, BMP, '
+                    f'WebP and TIFF)')
+            if size[0] * size[1] > self.max_pixels:
                 raise TooLarge(
                     f'{name}: the {what} is {size[1]}x{size[0]} px, more '
                     f'than the page accepts ({self.max_pixels / 1e6:g} MP)')
             sizes[what] = size
-        size = sizes['photo'] or sizes[guide_kind]
+        size = sizes['photo']
         if mask is not None:
-            short = min(size) if size else int(self.max_pixels**.5)
+            short = min(size)
             limit = max(1, int(short * MAX_BAND_FRACTION))
             if not 1 <= band <= limit:
                 raise ValueError(
                     f'band: must be in [1, {limit}] px ({MAX_BAND_FRACTION:g}'
                     f' of the photo\'s shorter side, {short} px), got '
                     f'{band}')
-        return size[0] * size[1] if size else None
+        return size[0] * size[1]
 
     def matte(self,
               key: str,
@@ -479,11 +489,8 @@ class MattingService:
         pixels = self.check(key, photo, trimap, mask, band, fg_method)
         guide_kind = 'trimap' if trimap is not None else 'mask'
         inferencer, memory = self._model(key, fg_method)
-        if pixels is None:  # a format only OpenCV may read: run it alone
-            cost, what = self.admission.memory_budget, photo[0]
-        else:
-            cost = memory.estimate(pixels)
-            what = f'{photo[0] or "the photo"} ({pixels / 1e6:.2f} MP)'
+        cost = memory.estimate(pixels)
+        what = f'{photo[0] or "the photo"} ({pixels / 1e6:.2f} MP)'
         with self.admission.admit(cost, what):
             try:
                 out = self._run(inferencer, photo, guide_kind, trimap or mask,
@@ -552,6 +559,14 @@ def create_app(service: MattingService) -> FastAPI:
     @app.middleware('http')
     async def _limit_body(request: Request, call_next):
         length = request.headers.get('content-length', '')
+        if request.method == 'POST' and not length.isdigit():
+            return JSONResponse(
+                {
+                    'detail':
+                    'request: a Content-Length header is required (the '
+                    'page bounds every upload by it)'
+                },
+                status_code=411)
         if length.isdigit() and int(length) > max_body:
             return JSONResponse(
                 {

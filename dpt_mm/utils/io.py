@@ -67,8 +67,9 @@ def jpeg_size(data: bytes) -> Optional[Tuple[int, int]]:
 def image_size(data: Union[bytes, BinaryIO]) -> Optional[Tuple[int, int]]:
     """Read ``(height, width)`` from an encoded image's header, undecoded.
 
-    JPEG bytes are parsed by :func:`jpeg_size`; other formats and binary
-    files are opened lazily by Pillow, which reads the header only.
+    JPEG and PNG bytes are parsed directly (:func:`jpeg_size`, the IHDR
+    chunk); other formats and binary files are opened lazily by Pillow,
+    which reads the header only.
 
     Args:
         data (bytes | BinaryIO): The encoded file, as bytes or as a seekable
@@ -78,8 +79,19 @@ def image_size(data: Union[bytes, BinaryIO]) -> Optional[Tuple[int, int]]:
         Tuple[int, int] | None: The stored size, or None when the format is
         unknown or the header cannot be parsed.
     """
-    if isinstance(data, (bytes, bytearray)) and data[:2] == b'\xff\xd8':
-        return jpeg_size(bytes(data))
+    head = data
+    if not isinstance(data, (bytes, bytearray)):
+        data.seek(0)
+        head = data.read(24)
+        data.seek(0)
+    if head[:8] == b'\x89PNG\r\n\x1a\n' and head[12:16] == b'IHDR':
+        # the IHDR chunk, read directly: Pillow refuses to open images
+        # above its decompression-bomb limit, whose size matters most
+        w, h = struct.unpack('>II', head[16:24])
+        return h, w
+    if isinstance(data, (bytes, bytearray)):
+        if data[:2] == b'\xff\xd8':
+            return jpeg_size(bytes(data))
     import io
 
     from PIL import Image

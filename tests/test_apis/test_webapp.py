@@ -192,7 +192,7 @@ def test_http_mask_makes_trimap(server, files, reference):
 
 @pytest.mark.parametrize('fields, pattern', [
     (dict(photo='text', trimap='trimap'),
-     r'^notes\.txt: cannot decode the file as an image'),
+     r'^notes\.txt: cannot decode the photo: its header gives no image'),
     (dict(photo='photo', trimap='small_trimap'),
      r'^small_trimap\.png: trimap size 150x100 \(WxH\) does not match the '
      r'image size 150x110'),
@@ -281,6 +281,41 @@ def test_photo_over_the_pixel_limit_is_refused_before_decoding(files):
                        match=r'^big\.png: the photo is 2000x2000 px, more '
                        r'than the page accepts \(1 MP\)'):
         service.matte('m0', ('big.png', big), trimap, None, 10, 'blur')
+
+
+def test_decompression_bomb_png_is_refused_by_its_header(files):
+    """A PNG over Pillow's decompression-bomb limit still has its size read
+    (from IHDR) and is refused before decoding, as a file object too."""
+    import io
+
+    from dpt_mm.apis.webapp import MattingService, TooLarge, build_choices
+    service = MattingService(
+        build_choices([(CONFIG, files['ckpt'])]), 'cpu', max_megapixels=40)
+    bomb = cv2.imencode('.png', np.zeros((13600, 13600), np.uint8))[1]
+    bomb = bomb.tobytes()
+    assert len(bomb) < 1_000_000
+    service.inferencer = lambda key: pytest.fail('must not be matted')
+    trimap = ('trimap.png', open(files['trimap'], 'rb').read())
+    for upload in (bomb, io.BytesIO(bomb)):
+        with pytest.raises(TooLarge, match=r'^bomb\.png: the photo is '
+                           r'13600x13600 px, more than the page accepts'):
+            service.matte('m0', ('bomb.png', upload), trimap, None, 10,
+                          'blur')
+
+
+def test_checkpoint_entries_may_be_hugging_face_folders_or_ids(tmp_path):
+    """A Hugging Face model folder or an hf:// id is a model entry (the
+    inferencer converts it); a missing path is refused."""
+    folder = tmp_path / 'vitmatte-small'
+    folder.mkdir()
+    choices = build_choices([(CONFIG, str(folder)),
+                             (CONFIG, 'hf://hustvl/vitmatte-small')],
+                            random_init=False)
+    assert [c.checkpoint for c in choices] == [
+        str(folder), 'hf://hustvl/vitmatte-small'
+    ]
+    with pytest.raises(FileNotFoundError, match='checkpoint does not exist'):
+        build_choices([(CONFIG, str(tmp_path / 'missing'))])
 
 
 # ------------------------------------------------------- load and limits
@@ -452,9 +487,25 @@ def test_limits_are_413_naming_the_limit(limited):
                                   'page accepts (5 MB)')
 
 
+def test_uploads_without_a_length_are_411(limited):
+    """A chunked upload (no Content-Length) is refused before its body is
+    spooled, so no client can fill the server's disk."""
+    def body():
+        yield b'--x\r\nContent-Disposition: form-data; name="model"\r\n\r\n'
+        yield b'm0\r\n--x--\r\n'
+
+    r = requests.post(
+        f'{limited["url"]}/api/matte',
+        data=body(),
+        headers={'Content-Type': 'multipart/form-data; boundary=x'},
+        timeout=30)
+    assert r.status_code == 411, r.text
+    assert 'Content-Length' in r.json()['detail']
+
+
 def test_files_without_an_image_header_are_400(limited):
-    """No size to estimate memory from: run alone (the whole budget), and
-    the inferencer names the file it cannot decode."""
+    """No size in the header (nothing to bound the decoding by): a 400
+    naming the file, before any decoding."""
     r = post_bytes(limited['url'], ('a.txt', b'text\n'), ('b.txt', b'x\n'))
     assert r.status_code == 400, r.text
     assert r.json()['detail'].startswith('a.txt: cannot decode')
