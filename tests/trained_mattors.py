@@ -175,7 +175,12 @@ def cached_state(name: str, build: Callable[[], nn.Module],
                   for k, v in model.state_dict().items()],
                  sorted(train_kwargs.items()), torch.__version__):
         key.update(repr(part).encode())
-    for path in (__file__, osp.join(DEMO_TOOLS, 'make_demo_data.py')):
+    sources = [__file__, osp.join(DEMO_TOOLS, 'make_demo_data.py')]
+    models = osp.join(ROOT, 'dpt_mm', 'models')
+    sources += sorted(
+        osp.join(d, f) for d, _, files in os.walk(models) for f in files
+        if f.endswith('.py'))  # a changed network or loss retrains
+    for path in sources:
         with open(path, 'rb') as f:
             key.update(f.read())
     path = osp.join(CACHE_DIR, f'{name}_{key.hexdigest()[:16]}.pth')

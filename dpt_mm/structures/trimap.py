@@ -53,6 +53,22 @@ def onehot(trimap: np.ndarray) -> np.ndarray:
     return out
 
 
+def label(trimap: np.ndarray) -> np.ndarray:
+    """The ``label`` encoding: 0 / 1 / 2 = bg / unknown / fg, other values
+    kept (mmagic's ``FormatTrimap(to_onehot=False)``).
+
+    Args:
+        trimap (np.ndarray): 0 / 128 / 255 trimap.
+
+    Returns:
+        np.ndarray: A new array of the same shape and dtype.
+    """
+    coded = trimap.copy()
+    coded[trimap == UNKNOWN] = 1
+    coded[trimap == FG] = 2
+    return coded
+
+
 def unit(trimap: np.ndarray) -> np.ndarray:
     """The single-channel float32 trimap in [0, 1] (``trimap / 255``).
 

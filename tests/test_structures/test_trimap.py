@@ -70,3 +70,17 @@ def test_imports_without_torch():
     out = subprocess.run([sys.executable, '-c', code], capture_output=True,
                          text=True, check=True).stdout
     assert out.split() == ['(0,', '128,', '255)', 'False']
+
+
+def test_label_encoding_is_mmagic_format_trimap():
+    """``label`` codes 0 / 128 / 255 as 0 / 1 / 2 and keeps other values,
+    exactly as mmagic's ``FormatTrimap(to_onehot=False)``."""
+    rng = np.random.default_rng(0)
+    gray = rng.choice(np.array([0, 128, 255, 7, 200], np.uint8), (9, 11))
+    before = gray.copy()
+    got = trimap.label(gray)
+    want = FormatTrimap(to_onehot=False)(dict(trimap=gray.copy()))['trimap']
+    np.testing.assert_array_equal(got, np.asarray(want).reshape(got.shape))
+    assert set(np.unique(got)) == {0, 1, 2, 7, 200}
+    np.testing.assert_array_equal(gray, before)  # the input is unchanged
+    np.testing.assert_array_equal(trimap.label(gray) == 1, gray == 128)

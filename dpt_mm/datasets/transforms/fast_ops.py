@@ -202,9 +202,7 @@ class PackMattingInputs(PackInputs):
             if self.onehot_trimap:
                 results['trimap'] = onehot_trimap_tensor(trimap)
             else:
-                coded = trimap.reshape(trimap.shape[:2]).copy()
-                coded[coded == 128] = 1  # as FormatTrimap: other values kept
-                coded[coded == 255] = 2
+                coded = trimap_lib.label(trimap.reshape(trimap.shape[:2]))
                 results['trimap'] = torch.from_numpy(coded[None])
             results['format_trimap_to_onehot'] = bool(self.onehot_trimap)
         for key in self._image_keys:
