@@ -3,7 +3,9 @@
 # is its initialisation) on the demo images (minutes on a CPU):
 #   python tools/dataset_converters/make_demo_data.py --out data/demo --seed 0
 #   python tools/train.py configs/demo/dpt_vitmatte-tiny_demo.py
-_base_ = ['../dpt_vitmatte-s_in1k.py']
+_base_ = [
+    '../dpt_vitmatte-s_in1k.py', '../_base_/models/vitmatte_tiny.py'
+]
 
 crop_size = 128  # the fine-tuning crop: 8x8 patches, 2x2 windows of 4
 train_pipeline = [
@@ -12,18 +14,7 @@ train_pipeline = [
     for t in _base_.train_pipeline
 ]
 
-model = dict(
-    backbone=dict(
-        arch=dict(_delete_=True, embed_dims=64, num_layers=4, num_heads=2),
-        global_indices=(1, 3),
-        window_size=4,
-        img_size=crop_size,
-        pretrain_img_size=crop_size,
-        drop_path_rate=0.1),
-    head=dict(
-        in_channels=64,
-        convstream_channels=(16, 32, 64),
-        fusion_channels=(64, 32, 16, 16)))
+model = _base_.vitmatte_tiny
 
 train_dataloader = dict(
     batch_size=4,

@@ -7,7 +7,8 @@
 # 90 %) on 150 iterations, in full precision.
 _base_ = [
     '../_base_/datasets/demo_comp1k.py',
-    './base_vitmatte_vit-s_2xb16-100e.py'
+    './base_vitmatte_vit-s_2xb16-100e.py',
+    '../_base_/models/vitmatte_tiny.py'
 ]
 
 experiment_name = 'vitmatte_vit-tiny_demo'
@@ -17,18 +18,7 @@ max_iters = 150  # the fine-tuning budget of docs/experiments/dpt_transfer.md
 warmup_iters = 15
 crop_size = 128
 
-model = dict(
-    backbone=dict(
-        arch=dict(_delete_=True, embed_dims=64, num_layers=4, num_heads=2),
-        global_indices=(1, 3),
-        window_size=4,
-        img_size=crop_size,
-        pretrain_img_size=crop_size,
-        drop_path_rate=0.1),
-    head=dict(
-        in_channels=64,
-        convstream_channels=(16, 32, 64),
-        fusion_channels=(64, 32, 16, 16)))
+model = _base_.vitmatte_tiny
 
 
 def _demo_step(t):
