@@ -33,7 +33,7 @@ of patches; a case whose attention maps would not fit in
 ``--max-attention-gb`` (:func:`attention_guard`) is refused before the
 network runs and shows as such in the table.
 
-Example (the numbers in docs/inference.md)::
+Examples (the numbers in docs/inference.md and docs/vitmatte.md)::
 
     nice -n 15 python tools/benchmarks/inference.py \\
         --cases 1024x1024 2048x2048 4000x3000 4000x3000:tile1024 \\
