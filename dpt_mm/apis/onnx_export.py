@@ -246,5 +246,6 @@ def compare_onnx(
 
 __all__ = [
     'INPUT_NAME', 'OUTPUT_NAME', 'MattingExportWrapper', 'build_mattor',
-    'example_inputs', 'input_trimap', 'export_onnx', 'compare_onnx', 'make_exportable'
+    'example_inputs', 'input_trimap', 'export_onnx', 'compare_onnx',
+    'make_exportable'
 ]

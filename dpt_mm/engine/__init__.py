@@ -7,7 +7,9 @@ from .random_state_hook import RandomStateHook
 from .stream_hooks import ShardStreamHook
 
 __all__ = [
-    'AdaptiveGradClipOptimWrapper', 'BackboneLayerDecayOptimWrapperConstructor', 'DumpMetricsHook', 'RandomStateHook',
+    'AdaptiveGradClipOptimWrapper',
+    'BackboneLayerDecayOptimWrapperConstructor', 'DumpMetricsHook',
+    'RandomStateHook',
     'SafeCheckpointHook', 'SaveAlphaHook', 'ShardStreamHook',
     'SkippedImagesHook', 'TerminalProgressHook'
 ]

@@ -149,8 +149,9 @@ class Mattor(BaseMattor):
                              f'\'round\', got {rounding!r}')
         if self.test_cfg.get('pad_rule', 'next_multiple') not in (
                 'next_multiple', 'vitmatte'):
-            raise ValueError('test_cfg.pad_rule must be \'next_multiple\' '
-                             f'or \'vitmatte\', got {self.test_cfg.pad_rule!r}')
+            raise ValueError(
+                'test_cfg.pad_rule must be \'next_multiple\' or '
+                f'\'vitmatte\', got {self.test_cfg.pad_rule!r}')
         if int(self.test_cfg.pad_border) < 0:
             raise ValueError('test_cfg.pad_border must be >= 0, got '
                              f'{self.test_cfg.pad_border}')

@@ -37,8 +37,9 @@ class UnitTrimapPreprocessor(MattorPreprocessor):
                  **kwargs) -> None:
         if kwargs.pop('proc_trimap', 'rescale_to_zero_one') != \
                 'rescale_to_zero_one':
-            raise ValueError(f'{type(self).__name__} takes the trimap as '
-                             "trimap / 255 (proc_trimap='rescale_to_zero_one')")
+            raise ValueError(
+                f'{type(self).__name__} takes the trimap as trimap / 255 '
+                "(proc_trimap='rescale_to_zero_one')")
         super().__init__(
             mean=list(mean),
             std=list(std),
