@@ -80,8 +80,8 @@ class SafeCheckpointHook(CheckpointHook):
 
     A save now runs: write ``iter_N.pth`` (atomically when the config opts
     in with :mod:`dpt_mm.engine.safe_io`), write ``last_checkpoint``
-    (atomically, naming the complete file), and only then remove the checkpoints that fall out of
-    ``max_keep_ckpts``. Killed at any moment, the work dir keeps the
+    (atomically, naming the complete file), and only then remove the
+    checkpoints that fall out of ``max_keep_ckpts``. Killed at any moment, the work dir keeps the
     previous checkpoint and a ``last_checkpoint`` naming an existing file.
     Checkpoints a killed save did not get to remove are listed in the new
     checkpoint's message hub and removed on resume; temporary files of an
