@@ -105,7 +105,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='longest wait for a slot in seconds, then 503 (default 300)')
     args = parser.parse_args(argv)
     for name in ('max_in_flight', 'memory_budget_gb', 'bytes_per_pixel',
-                 'queue_timeout'):
+                 'queue_timeout', 'max_upload_mb', 'max_megapixels'):
         value = getattr(args, name)
         if value is not None and value <= 0:
             parser.error(f'--{name.replace("_", "-")} must be > 0, '

@@ -631,7 +631,8 @@ def test_serve_cli_bad_arguments(tmp_path):
     assert serve.main(['--work-dir', str(tmp_path / 'none')]) == 2
     for flag, value in (('--max-in-flight', '0'), ('--max-queue', '-1'),
                         ('--memory-budget-gb', '0'),
-                        ('--bytes-per-pixel', '-5')):
+                        ('--bytes-per-pixel', '-5'), ('--max-upload-mb', '0'),
+                        ('--max-megapixels', '-1')):
         with pytest.raises(SystemExit) as exit_info:
             serve.parse_args([flag, value])
         assert exit_info.value.code == 2
