@@ -505,9 +505,7 @@ def compute_mse(pred: np.ndarray, alpha: np.ndarray,
     """MSE over the unknown region, raw (``compute_mse_loss``).
 
     Args:
-        pred (np.ndarray): uint8 (H, W) prediction, evaluated as given.
-        alpha (np.ndarray): uint8 (H, W) ground truth.
-        trimap (np.ndarray): uint8 (H, W) trimap, values {0, 128, 255}.
+        pred, alpha, trimap (np.ndarray): As in :func:`compute_sad`.
 
     Returns:
         float: Mean squared error (alphas in [0, 1]). MATLAB returns NaN
