@@ -3,7 +3,7 @@
 ImageNet ViTs (DINO, MAE) as 4-channel initialisations."""
 import re
 from collections import OrderedDict
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 import torch
 
@@ -45,6 +45,17 @@ def _decoder_to_head(key: str) -> str:
     return HEAD + key[len('decoder.'):] if key.startswith('decoder.') else key
 
 
+def _checked_items(state_dict: StateDict,
+                   layout: str) -> Iterator[Tuple[str, torch.Tensor]]:
+    """Items of ``state_dict``, each key checked to be a ``backbone.*`` or
+    ``decoder.*`` key of the named ``layout`` (a ``KeyError`` otherwise)."""
+    for key, value in state_dict.items():
+        if not key.startswith(('backbone.', 'decoder.')):
+            raise KeyError(f'unexpected key {key} for the {layout} ViTMatte '
+                           'layout')
+        yield key, value
+
+
 def convert_hf(state_dict: StateDict,
                part: Optional[str] = None,
                dropped: Optional[Dropped] = None) -> StateDict:
@@ -60,13 +71,9 @@ def convert_hf(state_dict: StateDict,
     Returns:
         dict[str, Tensor]: dpt-mm keys.
     """
-    out = OrderedDict()
-    for key, value in state_dict.items():
-        if not key.startswith(('backbone.', 'decoder.')):
-            raise KeyError(f'unexpected key {key} for the Hugging Face '
-                           'ViTMatte layout')
-        out[_decoder_to_head(key)] = value
-    return out
+    return OrderedDict((_decoder_to_head(key), value)
+                       for key, value in _checked_items(
+                           state_dict, 'Hugging Face'))
 
 
 def convert_dpt(state_dict: StateDict,
@@ -125,10 +132,7 @@ def convert_official(state_dict: StateDict,
         dict[str, Tensor]: dpt-mm keys.
     """
     hf = OrderedDict()
-    for key, value in state_dict.items():
-        if not key.startswith(('backbone.', 'decoder.')):
-            raise KeyError(f'unexpected key {key} for the official ViTMatte '
-                           'layout')
+    for key, value in _checked_items(state_dict, 'official'):
         for pattern, repl in _OFFICIAL_RENAMES:
             key = re.sub(pattern, repl, key)
         hf[key] = value
