@@ -294,10 +294,12 @@ class RandomAlpha(BaseTransform):
         """Add ``alpha`` (and ``trimap`` in block mode) to ``results``.
 
         Args:
-            results (dict): The result dict.
+            results (dict): The result dict, holding ``trimap`` (pixel mode)
+                or the ``size_key`` image (block mode).
 
         Returns:
-            dict: The result dict.
+            dict: ``results`` with ``alpha``; in block mode also ``trimap``,
+            ``fusion_box`` and ``fg_box``.
         """
         if self.mode == 'block':
             h, w = _canvas_size(results, self.size_key, None)
