@@ -55,6 +55,14 @@ def _random_uint8(shape: Tuple[int, int]) -> np.ndarray:
     return words.view(np.uint8)[:count].reshape(shape)
 
 
+def _params_repr(transform: object, *names: str) -> str:
+    """``ClassName(name=value, ...)`` with the ``repr`` of each named
+    attribute, for the transforms' ``__repr__``."""
+    params = ', '.join(f'{name}={getattr(transform, name)!r}'
+                       for name in names)
+    return f'{type(transform).__name__}({params})'
+
+
 def _canvas_size(results: Dict, key: str,
                  size: Optional[Tuple[int, int]]) -> Tuple[int, int]:
     """Return the canvas ``(h, w)``: ``size``, else ``results[key]``'s."""
@@ -181,9 +189,7 @@ class GridTrimap(BaseTransform):
         return results
 
     def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}(cell_size={self.cell_size}, '
-                f'ratios={self.ratios}, size_key={self.size_key!r}, '
-                f'size={self.size})')
+        return _params_repr(self, 'cell_size', 'ratios', 'size_key', 'size')
 
 
 @TRANSFORMS.register_module()
@@ -318,9 +324,8 @@ class RandomAlpha(BaseTransform):
         return results
 
     def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}(mode={self.mode!r}, '
-                f'fusion_scale={self.fusion_scale}, '
-                f'fg_scale={self.fg_scale}, size_key={self.size_key!r})')
+        return _params_repr(self, 'mode', 'fusion_scale', 'fg_scale',
+                            'size_key')
 
 
 @TRANSFORMS.register_module()
@@ -385,4 +390,4 @@ class Composite(BaseTransform):
         return results
 
     def __repr__(self) -> str:
-        return f'{self.__class__.__name__}()'
+        return _params_repr(self)
