@@ -392,18 +392,13 @@ class MattingService:
             return MemoryModel(0., max(d0, d1, 1) / p0)
         return MemoryModel(max(d0 - per_pixel * p0, 0.), per_pixel)
 
-    def check(self,
-              key: str,
-              photo: Upload,
-              trimap: Optional[Upload] = None,
-              mask: Optional[Upload] = None,
-              band: int = 10,
-              fg_method: str = 'auto') -> int:
-        """Check a request before anything is decoded.
+    def _check(self, key: str, photo: Upload, trimap: Optional[Upload],
+               mask: Optional[Upload], band: int, fg_method: str) -> int:
+        """Check a request (the arguments of :meth:`matte`) before anything
+        is decoded.
 
         Returns:
-            int, optional: The photo's pixels, from its header or else the
-            guide's; None when neither header can be read.
+            int: The photo's pixels, read from its header.
 
         Raises:
             ValueError: Bad input, naming the field or file and the limit.
@@ -486,7 +481,7 @@ class MattingService:
             MattingFailed: Any other failure while matting (the message
                 names the exception; server paths are removed).
         """
-        pixels = self.check(key, photo, trimap, mask, band, fg_method)
+        pixels = self._check(key, photo, trimap, mask, band, fg_method)
         guide_kind = 'trimap' if trimap is not None else 'mask'
         inferencer, memory = self._model(key, fg_method)
         cost = memory.estimate(pixels)
