@@ -14,7 +14,7 @@ import pytest
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 
 
-# (protocol, report name): the Swin profile and the tiny-ViTMatte one
+# (protocol, report file stem): the Swin profile and the tiny-ViTMatte one
 PROFILES = [
     pytest.param('dpt_transfer_cpu.py', 'dpt_transfer', id='swin'),
     pytest.param('dpt_transfer_vit_cpu.py', 'dpt_transfer_vit', id='vit',
@@ -22,8 +22,8 @@ PROFILES = [
 ]
 
 
-@pytest.mark.parametrize('profile,name', PROFILES)
-def test_driver_smoke_writes_table_and_plot(tmp_path, profile, name):
+@pytest.mark.parametrize('profile,stem', PROFILES)
+def test_driver_smoke_writes_table_and_plot(tmp_path, profile, stem):
     work, report = tmp_path / 'work', tmp_path / 'report'
     cmd = [
         sys.executable,
@@ -46,16 +46,16 @@ def test_driver_smoke_writes_table_and_plot(tmp_path, profile, name):
         for split in ('in_dist', 'heldout'):
             assert set(r[split]) == {'SAD', 'MSE', 'Grad', 'Conn'}
             assert all(v >= 0 for v in r[split].values())
-    assert sorted(os.listdir(report)) == [f'{name}_sad.png',
-                                          f'{name}_table.md']
-    table = (report / f'{name}_table.md').read_text()
+    assert sorted(os.listdir(report)) == [f'{stem}_sad.png',
+                                          f'{stem}_table.md']
+    table = (report / f'{stem}_table.md').read_text()
     rows = [ln for ln in table.splitlines() if ln.startswith('| scarce')]
     assert len(rows) == 2 * 3  # 3 inits, two splits
     cells = [c.strip() for c in rows[1].strip('|').split('|')]
     assert cells[:3] == ['scarce', 'encoder', '2']
     assert re.fullmatch(r'-?\d+\.\d{3} ± \d+\.\d{3}', cells[4])
     assert 'zero-shot DPT' in table and 'classical' in table
-    img = cv2.imread(str(report / f'{name}_sad.png'))
+    img = cv2.imread(str(report / f'{stem}_sad.png'))
     assert img is not None and img.shape[0] > 200 and img.shape[1] > 400
     # a rerun reuses every finished result and only rewrites the report
     mtimes = {n: os.stat(work / 'results' / n).st_mtime_ns for n in results}
