@@ -1,12 +1,12 @@
 """Nothing lost when a training job dies: save-then-rotate checkpoints,
 clean-up of interrupted saves and a bit-exact ``--resume``.
 
-Each kill test forks a real training process (the demo DPT config on a
-16-image demo set, 64x64 crops, batch 2, a checkpoint every 2 iterations,
+Each kill test trains in a new process (the demo DPT config on a 16-image
+demo set, 64x64 crops, batch 2, a checkpoint every 2 iterations,
 ``max_keep_ckpts=1``), lets ``DPT_MM_FAULT`` SIGKILL it at one moment of the
 save of ``iter_4.pth``, resumes in a new process and compares the end of
-the run with an uninterrupted one. Forking from the test process saves the
-~20 s of imports a fresh interpreter needs on a small machine.
+the run with an uninterrupted one. The processes are spawned, not forked:
+a fork inherits autograd's threads when an earlier test started them.
 """
 import multiprocessing as mp
 import os
@@ -65,7 +65,7 @@ def _cfg(data_root, work_dir, resume=False, workers=0):
 
 
 def _child(cfg, log_file, fault):
-    """Train in a forked process, output to ``log_file``."""
+    """Train in a child process, output to ``log_file``."""
     fd = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
@@ -88,11 +88,13 @@ def _child(cfg, log_file, fault):
 
 
 def _train(cfg, fault=None):
-    """Run ``cfg`` in a forked process; return (exit code, its log)."""
+    """Run ``cfg`` in a new process; return (exit code, its log)."""
     os.makedirs(cfg.work_dir, exist_ok=True)
     log_file = osp.join(osp.dirname(cfg.work_dir),
                         osp.basename(cfg.work_dir) + '.log')
-    proc = mp.get_context('fork').Process(
+    # a fresh interpreter: a fork inherits the test process's autograd
+    # threads when an earlier test started them, and then cannot train
+    proc = mp.get_context('spawn').Process(
         target=_child, args=(cfg, log_file, fault))
     proc.start()
     proc.join(600)
