@@ -186,7 +186,7 @@ def test_metafiles_follow_the_model_index_format():
     metafiles = sorted(glob.glob(osp.join(CONFIGS, '**', 'metafile.yml'),
                                  recursive=True))
     assert {osp.relpath(osp.dirname(m), CONFIGS) for m in metafiles} == {
-        '.', 'dpt_ablations', 'gca', 'matteformer', 'mgmatting'}
+        '.', 'dpt_ablations', 'gca', 'matteformer', 'mgmatting', 'vitmatte'}
     for path in metafiles:
         with open(path) as f:
             meta = yaml.safe_load(f)

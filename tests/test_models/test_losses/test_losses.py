@@ -447,12 +447,13 @@ PRETRAIN_AND_FINETUNE_CONFIGS = sorted(
 def test_configs_resolve_official_loss_weights(path):
     """Every DPT / MatteFormer / MG Matting config (including the ones that
     only inherit a base) resolves to the official composition weight and
-    the (2, 1, 1) / 5 output weights (GCA's DPT network: its one output,
-    weight 1)."""
+    the (2, 1, 1) / 5 output weights (GCA's DPT network and ViTMatte's:
+    their one output, weight 1)."""
     model = Config.fromfile(path).model
     assert model.type == 'Mattor'
     loss_comp = model.head.loss.loss_comp
-    if model.head.type == 'AlphaLossHead':
+    if model.head.type in ('AlphaLossHead', 'DetailCaptureHead'):
+        # one output: GCA's network, ViTMatte's detail-capture decoder
         assert dict(model.head.loss.output_weights) == {'alpha': 1.0}
         weights = (0.4, 0.2, 0.2)  # checked above
     else:
