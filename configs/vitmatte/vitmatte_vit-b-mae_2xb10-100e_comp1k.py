@@ -22,23 +22,11 @@ train_dataloader = dict(batch_size=batch_per_gpu)
 train_cfg = dict(
     max_iters=int(iters_per_epoch * 100),
     val_interval=int(iters_per_epoch * 10))
+# the S base's schedule at this batch size's epoch length
 param_scheduler = [
-    dict(
-        type='LinearLR',
-        start_factor=0.001,
-        by_epoch=False,
-        begin=0,
-        end=250),
-    dict(
-        type='MultiStepLR',
-        milestones=[int(iters_per_epoch * 30)],
-        gamma=0.1,
-        by_epoch=False),
-    dict(
-        type='MultiStepLR',
-        milestones=[int(iters_per_epoch * 90)],
-        gamma=0.5,
-        by_epoch=False),
+    _base_.param_scheduler[0],
+    dict(_base_.param_scheduler[1], milestones=[int(iters_per_epoch * 30)]),
+    dict(_base_.param_scheduler[2], milestones=[int(iters_per_epoch * 90)]),
 ]
 auto_scale_lr = dict(base_batch_size=2 * batch_per_gpu)
 default_hooks = dict(checkpoint=dict(interval=int(iters_per_epoch * 10)))
