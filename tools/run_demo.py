@@ -1,11 +1,12 @@
 """The README's main command: DPT end to end on the embedded demo data.
 
 1. write the demo data (``tools/dataset_converters/make_demo_data.py``);
-2. DPT-pretrain the tiny MatteFormer network (PAST Swin + MattingHead) on
-   the unlabeled demo images (``configs/demo/dpt_swin-demo_demo.py``);
-3. convert the DPT checkpoint into MatteFormer initialisations
+2. DPT-pretrain the tiny ViTMatte network (plain ViT + detail-capture
+   decoder) on the unlabeled demo images
+   (``configs/demo/dpt_vitmatte-tiny_demo.py``);
+3. convert the DPT checkpoint into fine-tuning initialisations
    (``tools/model_converters/dpt2finetune.py``: encoder, encoder+decoder);
-4. fine-tune the tiny MatteFormer (``configs/demo/matteformer-tiny_demo.py``)
+4. fine-tune the tiny ViTMatte (``configs/vitmatte/vitmatte_vit-tiny_demo.py``)
    three times with the same budget and seed: from random initialisation,
    the DPT encoder and the DPT encoder+decoder (a miniature of the paper's
    Tables 3 and 6);
@@ -19,10 +20,11 @@
 Each step's training progress is echoed on the terminal and the full logs
 are kept in ``<work-dir>/logs``.
 
-``--network vitmatte`` runs the same steps on the tiny ViTMatte (plain ViT
-+ detail-capture decoder), where DPT encoder + decoder initialisation helps
-beyond the seed spread at this scale (docs/experiments/dpt_transfer_vit.md),
-unlike for the tiny MatteFormer (docs/experiments/dpt_transfer.md).
+Why the tiny ViTMatte: at this scale DPT encoder + decoder initialisation
+helps it beyond the seed spread (docs/experiments/dpt_transfer_vit.md), while
+the tiny MatteFormer shows no gain beyond the spread
+(docs/experiments/dpt_transfer.md). ``--network matteformer`` runs the same
+steps on the tiny MatteFormer (PAST Swin + MattingHead).
 
 Every step runs the project's own command-line tools, so this script is also
 a worked example of them. Steps whose outputs exist are skipped unless
@@ -46,6 +48,8 @@ NETWORKS = {
     'matteformer': ('configs/demo/dpt_swin-demo_demo.py',
                     'configs/demo/matteformer-tiny_demo.py'),
 }
+#: what ``make demo`` runs (see the module docstring for why)
+DEFAULT_NETWORK = 'vitmatte'
 DATA = 'data/demo'
 HELDOUT = f'{DATA}/comp1k_heldout'
 INDIST = f'{DATA}/comp1k'
@@ -145,21 +149,21 @@ def main() -> None:
     parser.add_argument(
         '--work-dir',
         default=None,
-        help='default work_dirs/demo (work_dirs/demo_vitmatte with '
-        '--network vitmatte)')
+        help='default work_dirs/demo (work_dirs/demo_matteformer with '
+        '--network matteformer)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument(
         '--network',
-        default='matteformer',
+        default=DEFAULT_NETWORK,
         choices=sorted(NETWORKS),
         help='the tiny network pre-trained and fine-tuned (default '
-        'matteformer)')
+        f'{DEFAULT_NETWORK})')
     parser.add_argument(
         '--force', action='store_true', help='redo steps already done')
     args = parser.parse_args()
     pretrain_cfg, finetune_cfg = NETWORKS[args.network]
     if args.work_dir is None:
-        args.work_dir = ('work_dirs/demo' if args.network == 'matteformer'
+        args.work_dir = ('work_dirs/demo' if args.network == DEFAULT_NETWORK
                          else f'work_dirs/demo_{args.network}')
     work = osp.join(ROOT, args.work_dir)
     py = sys.executable

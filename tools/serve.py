@@ -9,8 +9,8 @@ under a ``--work-dir`` (its dumped config and last checkpoint, e.g.
 ``work_dirs/demo`` after ``make demo``) and, per config name, a random-init
 entry for trying the page. Without ``--model`` / ``--work-dir`` it serves
 the runs of ``work_dirs/demo`` when that exists and
-``configs/demo/matteformer-tiny_demo.py`` (random init). Exit status 2 for
-bad arguments.
+``configs/vitmatte/vitmatte_vit-tiny_demo.py`` (random init; the network
+``make demo`` trains). Exit status 2 for bad arguments.
 """
 import argparse
 import os.path as osp
@@ -18,7 +18,8 @@ import sys
 from typing import List, Optional
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-DEFAULT_CONFIG = osp.join(ROOT, 'configs', 'demo', 'matteformer-tiny_demo.py')
+DEFAULT_CONFIG = osp.join(ROOT, 'configs', 'vitmatte',
+                          'vitmatte_vit-tiny_demo.py')
 DEFAULT_WORK_DIR = osp.join(ROOT, 'work_dirs', 'demo')
 
 
