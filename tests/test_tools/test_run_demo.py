@@ -1,0 +1,41 @@
+"""``make demo``: the network it runs is the one the README shows.
+
+The README's quick-start printout is pasted from a fresh-clone run; these
+checks fail when ``tools/run_demo.py``'s default network changes without the
+README (or the reverse), or when a network's configs move.
+"""
+import importlib.util
+import os.path as osp
+import re
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def _run_demo():
+    spec = importlib.util.spec_from_file_location(
+        'run_demo', osp.join(ROOT, 'tools', 'run_demo.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_readme_printout_is_the_default_network():
+    demo = _run_demo()
+    with open(osp.join(ROOT, 'README.md')) as f:
+        readme = f.read()
+    quick_start = readme[readme.index('## Quick start'):]
+    shown = re.findall(r'^Demo, tiny (\w+), ', quick_start, re.M)
+    # the first printout is what `make demo` printed
+    assert shown and shown[0] == demo.DEFAULT_NETWORK, shown
+    with open(osp.join(ROOT, 'Makefile')) as f:
+        make_demo = re.search(r'^demo:.*\n\t(.*)$', f.read(), re.M).group(1)
+    assert 'tools/run_demo.py' in make_demo
+    assert '--network' not in make_demo  # it runs the default
+
+
+def test_every_demo_network_has_its_configs():
+    demo = _run_demo()
+    assert demo.DEFAULT_NETWORK in demo.NETWORKS
+    for pretrain, finetune in demo.NETWORKS.values():
+        assert osp.isfile(osp.join(ROOT, pretrain)), pretrain
+        assert osp.isfile(osp.join(ROOT, finetune)), finetune
