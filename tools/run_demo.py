@@ -81,6 +81,29 @@ def run(cmd: list, log: str, name: str) -> None:
         sys.exit(f'step failed (exit {proc.returncode}); log: {log}\n{tail}')
 
 
+def check_work_dir(work: str, pretrain_cfg: str) -> None:
+    """Refuse a work dir that holds another network's demo.
+
+    Steps whose outputs exist are skipped, so a folder left by the other
+    network (``make demo`` ran the tiny MatteFormer in ``work_dirs/demo``
+    before it ran the tiny ViTMatte) would feed that network's checkpoint to
+    this one's steps. ``tools/train.py`` dumps the config it ran into the
+    pre-training folder; nothing is deleted here.
+
+    Args:
+        work (str): The demo's work dir.
+        pretrain_cfg (str): This network's pre-training config.
+    """
+    pre_dir = osp.join(work, 'pretrain')
+    dumped = sorted(f for f in os.listdir(pre_dir)
+                    if f.endswith('.py')) if osp.isdir(pre_dir) else []
+    expected = osp.basename(pretrain_cfg)
+    if dumped and expected not in dumped:
+        sys.exit(f'{work}: holds the demo of another network (its '
+                 f'pre-training ran {dumped[0]}, this one runs {expected}); '
+                 'move or delete that folder, or pass another --work-dir')
+
+
 def latest_checkpoint(work_dir: str) -> str:
     """The newest ``iter_*.pth`` of a work dir."""
     ckpts = glob.glob(osp.join(work_dir, 'iter_*.pth'))
@@ -166,6 +189,7 @@ def main() -> None:
         args.work_dir = ('work_dirs/demo' if args.network == DEFAULT_NETWORK
                          else f'work_dirs/demo_{args.network}')
     work = osp.join(ROOT, args.work_dir)
+    check_work_dir(work, pretrain_cfg)
     py = sys.executable
     t0 = time.time()
     timings = {}

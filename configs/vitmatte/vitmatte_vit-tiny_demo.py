@@ -4,7 +4,8 @@
 # windows of 4 patches on the 8x8 patch grid of the 128 px crops, and the
 # detail-capture decoder at a quarter of its widths. Recipe: the ViTMatte-S
 # base (loss, AdamW with layer decay, warm-up then x0.1 at 30 % and x0.05 at
-# 90 %) on 150 iterations, in full precision.
+# 90 %) on 150 iterations, in full precision. Unlike ViTMatte-S it keeps
+# the tiny model's drop path 0.1 (shared with its DPT pre-training).
 _base_ = [
     '../_base_/datasets/demo_comp1k.py',
     './base_vitmatte_vit-s_2xb16-100e.py',

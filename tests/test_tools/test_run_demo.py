@@ -39,3 +39,23 @@ def test_every_demo_network_has_its_configs():
     for pretrain, finetune in demo.NETWORKS.values():
         assert osp.isfile(osp.join(ROOT, pretrain)), pretrain
         assert osp.isfile(osp.join(ROOT, finetune)), finetune
+
+
+def test_a_work_dir_of_the_other_network_is_refused(tmp_path):
+    """``work_dirs/demo`` from before the switch holds MatteFormer runs; the
+    ViT demo must not skip its pre-training and convert that checkpoint."""
+    import pytest
+    demo = _run_demo()
+    vit_pre, _ = demo.NETWORKS['vitmatte']
+    mf_pre, _ = demo.NETWORKS['matteformer']
+    work = tmp_path / 'demo'
+    demo.check_work_dir(str(work), vit_pre)  # empty: fine
+    (work / 'pretrain').mkdir(parents=True)
+    (work / 'pretrain' / osp.basename(mf_pre)).write_text('# dumped')
+    (work / 'pretrain' / 'iter_500.pth').write_bytes(b'weights')
+    with pytest.raises(SystemExit) as err:
+        demo.check_work_dir(str(work), vit_pre)
+    assert str(work) in str(err.value)
+    assert osp.basename(mf_pre) in str(err.value)
+    assert (work / 'pretrain' / 'iter_500.pth').read_bytes() == b'weights'
+    demo.check_work_dir(str(work), mf_pre)  # its own network: fine
