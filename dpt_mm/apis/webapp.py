@@ -198,9 +198,23 @@ def _safe_name(name: Optional[str], default: str) -> str:
     return base or default
 
 
-def without_paths(message: str) -> str:
+def without_paths(message: str, known: Sequence[str] = ()) -> str:
     """``message`` with every absolute path cut to its last part, so that
-    an answer names files, not the server's folders."""
+    an answer names files, not the server's folders.
+
+    Args:
+        message (str): The text of an error.
+        known (Sequence[str]): Server paths the message may hold (a model's
+            config and checkpoint): their folders are cut exactly, spaces
+            included; other paths are found by shape, up to a space.
+
+    Returns:
+        str: The message without folders.
+    """
+    for path in sorted(filter(None, known), key=len, reverse=True):
+        folder = osp.dirname(path) if osp.isabs(path) else ''
+        if folder.strip(os.sep):
+            message = message.replace(folder + os.sep, '')
     return re.sub(r'(?<![\w.])(?:/[^/\s:\'",()]+)+/(?=[^/\s])', '', message)
 
 
@@ -341,8 +355,9 @@ class MattingService:
             inferencer = DPTMattingInferencer(choice.config, choice.checkpoint,
                                               self.device)
         except (FileNotFoundError, RuntimeError, ValueError) as err:
-            raise ModelLoadError(without_paths(f'{choice.name}: {err}')) \
-                from err
+            raise ModelLoadError(
+                without_paths(f'{choice.name}: {err}',
+                              (choice.config, choice.checkpoint))) from err
         self._inferencers[key] = inferencer
         while len(self._inferencers) > self.max_models:
             self._inferencers.popitem(last=False)

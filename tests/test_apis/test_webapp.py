@@ -236,6 +236,39 @@ def test_without_paths():
     assert without_paths("'/srv/w/run/iter_10.pth' and /etc/x"
                          ) == "'iter_10.pth' and x"
     assert without_paths('a/b.png: 3/4 of 1/2') == 'a/b.png: 3/4 of 1/2'
+    # a folder with spaces is cut whole when the path is known
+    assert without_paths(
+        'x: /srv/my models/run 1/bad.pth: not a checkpoint',
+        ('/srv/my models/run 1/bad.pth', None, 'hf://org/m')
+    ) == 'x: bad.pth: not a checkpoint'
+
+
+def test_model_load_error_in_a_folder_with_spaces(files, tmp_path,
+                                                 monkeypatch):
+    """A library error that quotes the checkpoint's full path reaches the
+    page as the run folder and file name (the model's display name), no
+    folder above, also when the folders' names contain spaces."""
+    import dpt_mm.apis.matting_inferencer as inferencer_module
+    from dpt_mm.apis.webapp import (MattingService, ModelLoadError,
+                                    build_choices)
+    folder = tmp_path / 'my models' / 'run 1'
+    folder.mkdir(parents=True)
+    ckpt = folder / 'iter_10.pth'
+    ckpt.write_bytes(b'')
+
+    def failing(config, checkpoint, device):
+        raise RuntimeError(f'cannot read {checkpoint} with {config}')
+
+    monkeypatch.setattr(inferencer_module, 'DPTMattingInferencer', failing)
+    service = MattingService(build_choices([(CONFIG, str(ckpt))], False),
+                             'cpu')
+    with pytest.raises(ModelLoadError) as err:
+        service.inferencer('m0')
+    message = str(err.value)
+    assert message == (f'{osp.basename(CONFIG)[:-3]} | run 1/iter_10.pth: '
+                       f'cannot read iter_10.pth with {osp.basename(CONFIG)}'
+                       ), message
+    assert 'my models' not in message and str(tmp_path) not in message
 
 
 def test_matting_fault_is_reported_without_server_paths(files, monkeypatch):
