@@ -65,3 +65,33 @@ def test_driver_smoke_writes_table_and_plot(tmp_path, profile, stem):
     assert mtimes == {
         n: os.stat(work / 'results' / n).st_mtime_ns for n in results
     }
+
+
+def test_driver_runs_a_random_init_only_control(tmp_path):
+    """The longer-fine-tuning control (no pre-training budget): nothing is
+    pre-trained, one random-init result per label budget and seed, and
+    the report has the random rows only."""
+    work, report = tmp_path / 'work', tmp_path / 'report'
+    cmd = [
+        sys.executable,
+        osp.join(ROOT, 'tools', 'experiments', 'dpt_transfer.py'),
+        osp.join(ROOT, 'configs', 'experiments',
+                 'dpt_transfer_vit_longft_cpu.py'), '--smoke', '--work-dir',
+        str(work), '--report-dir', str(report), '--data-root',
+        str(tmp_path / 'data')
+    ]
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    proc = subprocess.run(
+        cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert 'nothing to pre-train' in proc.stdout + proc.stderr
+    assert not (work / 'pretrain').exists()
+    assert sorted(os.listdir(work / 'results')) == [
+        'classical_closed_form.json', 'ft_all_random_B0_s0.json',
+        'ft_scarce_random_B0_s0.json'
+    ]
+    table = (report / 'dpt_transfer_vit_longft_table.md').read_text()
+    rows = [ln for ln in table.splitlines()
+            if ln.startswith(('| scarce', '| all'))]
+    assert [r.split('|')[2].strip() for r in rows] == ['random'] * len(rows)
+    assert len(rows) == 2 * 2  # two label budgets, two splits

@@ -73,7 +73,10 @@ def load_protocol(path: str, smoke: bool):
     from mmengine.config import Config
     cfg = Config.fromfile(path)
     if smoke:
+        control = not any(b > 0 for b in cfg.pretrain_budgets)
         cfg.merge_from_dict(copy.deepcopy(SMOKE))
+        if control:  # a random-init-only protocol stays one
+            cfg.pretrain_budgets = [0]
         cfg.data_root = cfg.data_root + '_smoke'
     if 0 not in cfg.pretrain_budgets:
         raise ValueError(f'{path}: pretrain_budgets must contain 0 (the '
@@ -174,6 +177,9 @@ def pretrain(p, work: str, abort_if=None) -> Dict[int, str]:
     budgets = sorted(b for b in p.pretrain_budgets if b > 0)
     pre_dir = osp.join(work, 'pretrain')
     ckpts = {b: osp.join(pre_dir, f'iter_{b}.pth') for b in budgets}
+    if not budgets:  # a random-init-only protocol (a control)
+        log('pretrain: no budget above 0, nothing to pre-train')
+        return ckpts
     if all(osp.isfile(c) for c in ckpts.values()):
         log('pretrain: checkpoints present')
         return ckpts
