@@ -7,9 +7,6 @@ alphas are not saturated, and weights trained a few iterations on demo data
 progressive refinement's masks are neither empty nor full.
 
 The tests that export a whole mattor are marked slow."""
-import importlib.util
-import os.path as osp
-
 import numpy as np
 import pytest
 import torch
@@ -26,10 +23,10 @@ from dpt_mm.models.utils.prm import (PRM_WIDTHS, progressive_refinement,
                                      resize_nearest,
                                      uncertain_region)
 from dpt_mm.registry import MODELS
+from tool_scripts import load_tool
 from trained_mattors import cached_state, demo_inputs, raw_outputs, saturation
 
 init_default_scope('mmagic')
-ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 CALIBRATION_SIZE = (64, 96)
 #: the traced size first; 384x352 is non-square and, with 448x384, a size
 #: whose nearest resizing to / from PRM's 640x640 work size ONNX's Resize
@@ -214,12 +211,7 @@ def test_onnxruntime_matches_pytorch_calibrated(name, tmp_path):
 
 
 def _load_cli():
-    spec = importlib.util.spec_from_file_location(
-        'pytorch2onnx', osp.join(ROOT, 'tools', 'deployment',
-                                 'pytorch2onnx.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('tools/deployment/pytorch2onnx.py', 'pytorch2onnx')
 
 
 def _matteformer_files(tmp_path, model=None):

@@ -10,7 +10,6 @@ DPTMattingInferencer on the same inputs. Without chromium the browser test
 fails when CI=true (.ci/run installs it) and is skipped otherwise.
 """
 import base64
-import importlib.util
 import os
 import os.path as osp
 import re
@@ -34,6 +33,7 @@ from dpt_mm.apis import DPTMattingInferencer, trimap_from_mask
 from dpt_mm.apis.admission import ProcessMemory
 from dpt_mm.apis.webapp import (MattingService, build_choices, create_app,
                                 discover_work_dir)
+from tool_scripts import load_tool
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 CONFIG = osp.join(ROOT, 'configs', 'demo', 'matteformer-tiny_demo.py')
@@ -578,11 +578,7 @@ def test_soak(tmp_path):
     (503s retried), every bad one 4xx, no other 5xx, the server's peak RSS
     within its idle RSS plus the memory budget, the server still up."""
     import json
-    spec = importlib.util.spec_from_file_location(
-        'dpt_serve_soak', osp.join(ROOT, 'tools', 'benchmarks',
-                                   'serve_soak.py'))
-    soak = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(soak)
+    soak = load_tool('tools/benchmarks/serve_soak.py', 'dpt_serve_soak')
     out = tmp_path / 'soak.json'
     rc = soak.main([
         '--requests', '200', '--clients', '8', '--sizes', '320x240',
@@ -656,10 +652,7 @@ def test_import_dpt_mm_does_not_import_fastapi():
 
 
 def test_serve_cli_bad_arguments(tmp_path):
-    spec = importlib.util.spec_from_file_location(
-        'dpt_serve_tool', osp.join(ROOT, 'tools', 'serve.py'))
-    serve = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(serve)
+    serve = load_tool('tools/serve.py', 'dpt_serve_tool')
     assert serve.main(['--model', CONFIG, str(tmp_path / 'x.pth')]) == 2
     assert serve.main(['--work-dir', str(tmp_path / 'none')]) == 2
     for flag, value in (('--max-in-flight', '0'), ('--max-queue', '-1'),

@@ -1,7 +1,6 @@
 """Streamed pre-training from tar shards: folder2shards.py, the shard list /
 schedule, ShardedImageDataset, ShardStreamHook and a 2-process DDP run
 that is killed and resumed."""
-import importlib.util
 import io
 import json
 import logging
@@ -28,6 +27,7 @@ from dpt_mm.datasets import (ShardedImageDataset, ShardSchedule,
 from dpt_mm.datasets.shard_schedule import stream_positions
 from dpt_mm.datasets.shards import resolve_shards
 from dpt_mm.engine.hooks import _find_skip_counting_dataset
+from tool_scripts import load_tool
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 TOOL = osp.join(REPO, 'tools', 'dataset_converters', 'folder2shards.py')
@@ -36,10 +36,7 @@ SHARDS_CONFIG = osp.join(REPO, 'configs',
 
 
 def _tool():
-    spec = importlib.util.spec_from_file_location('folder2shards', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool(TOOL, 'folder2shards')
 
 
 def _jpeg(path, seed, h=48, w=64):

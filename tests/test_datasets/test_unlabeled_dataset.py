@@ -16,6 +16,7 @@ from mmengine.registry import init_default_scope
 import dpt_mm  # noqa: F401  (registers the modules)
 from dpt_mm.datasets import UnlabeledImageDataset
 from dpt_mm.engine import SkippedImagesHook
+from tool_scripts import load_tool
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 CONFIG = osp.join(REPO, 'configs', '_base_', 'datasets',
@@ -327,11 +328,7 @@ def test_config_block_pipeline(tmp_path):
 
 
 def test_visualize_pretext_tool(tmp_path):
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        'visualize_pretext', osp.join(REPO, 'tools', 'visualize_pretext.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool('tools/visualize_pretext.py', 'visualize_pretext')
     make_tree(tmp_path, n_per_class=2, size=(120, 160))
     out = tmp_path / 'vis' / 'grid.png'
     tool.main([

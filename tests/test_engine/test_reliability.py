@@ -24,6 +24,7 @@ from dpt_mm.engine.checkpoint_hook import (SafeCheckpointHook,
                                            remove_stale_temporaries)
 from dpt_mm.engine.random_state_hook import (get_random_state,
                                              set_random_state)
+from tool_scripts import load_tool
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 DEMO_CFG = osp.join(ROOT, 'configs', 'demo', 'dpt_swin-demo_demo.py')
@@ -352,11 +353,7 @@ def _drop_stale_log_handlers() -> None:
 
 
 def _train_cli(monkeypatch, capsys, *argv):
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        'dpt_train_tool', osp.join(ROOT, 'tools', 'train.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_tool('tools/train.py', 'dpt_train_tool')
     monkeypatch.setattr(sys, 'argv', ['train.py', DEMO_CFG, *argv])
     _drop_stale_log_handlers()
     import warnings

@@ -5,7 +5,6 @@ prints measured metrics (fake metric files here) beside the paper's
 numbers."""
 import copy
 import functools
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -19,6 +18,7 @@ from mmengine.registry import init_default_scope
 import dpt_mm  # noqa: F401
 from dpt_mm.models.converters import convert_dpt
 from dpt_mm.registry import MODELS
+from tool_scripts import load_tool
 
 init_default_scope('mmagic')
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
@@ -29,11 +29,7 @@ CROP = 64
 
 
 def _tool():
-    path = osp.join(ROOT, 'tools', 'paper_table.py')
-    spec = importlib.util.spec_from_file_location('paper_table', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('tools/paper_table.py', 'paper_table')
 
 
 pt = _tool()  # the tables, as the tool reads them

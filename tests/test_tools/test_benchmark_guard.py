@@ -1,23 +1,14 @@
 # Copyright (c) dpt-mm contributors. All rights reserved.
 """The memory guard of ``tools/benchmarks/inference.py``: which ViTMatte
 inputs it lets run, from the size of their global-attention maps."""
-import importlib.util
-import os.path as osp
-
 import pytest
 import torch
-
-ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
+from tool_scripts import load_tool
 
 
 @pytest.fixture(scope='module')
 def bench():
-    spec = importlib.util.spec_from_file_location(
-        '_bench_inference', osp.join(ROOT, 'tools', 'benchmarks',
-                                     'inference.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('tools/benchmarks/inference.py', '_bench_inference')
 
 
 def test_padded_size_follows_the_mattor(bench):

@@ -1,6 +1,5 @@
 """Tests of the evaluation tools: tools/evaluate_mattes.py (offline, on
 PNG predictions) and tools/test.py (a config + checkpoint)."""
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -11,6 +10,7 @@ import sys
 import cv2
 import numpy as np
 import pytest
+from tool_scripts import load_tool
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 FIXTURE = osp.join(ROOT, 'tests', 'data', 'dim_official_metrics')
@@ -18,11 +18,8 @@ with open(osp.join(FIXTURE, 'expected.json')) as _f:
     EXPECTED = json.load(_f)
 KEYS = ('SAD', 'MSE', 'Grad', 'Conn')
 
-_spec = importlib.util.spec_from_file_location(
-    'evaluate_mattes', osp.join(ROOT, 'tools', 'evaluate_mattes.py'))
-tool = importlib.util.module_from_spec(_spec)
-sys.modules['evaluate_mattes'] = tool  # workers unpickle functions by name
-_spec.loader.exec_module(tool)
+# registered in sys.modules: workers unpickle functions by name
+tool = load_tool('tools/evaluate_mattes.py', 'evaluate_mattes', register=True)
 
 
 @pytest.fixture
@@ -202,11 +199,7 @@ DEMO_DATA = osp.join(ROOT, 'data', 'demo', 'comp1k')
 
 def load_test_tool():
     """Import tools/test.py as a module (it is a script)."""
-    spec = importlib.util.spec_from_file_location(
-        'dpt_test_tool', osp.join(ROOT, 'tools', 'test.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('tools/test.py', 'dpt_test_tool')
 
 
 @pytest.fixture(scope='module')

@@ -4,7 +4,6 @@ A tiny randomly initialised GCA mattor (mmagic) with a checkpoint saved by
 mmengine stands in for a trained model; images are generated in tmp_path
 with sizes that are not multiples of 32.
 """
-import importlib.util
 import os
 import os.path as osp
 import subprocess
@@ -24,6 +23,7 @@ from dpt_mm.apis import (DPTMattingInferencer, MattingInputError,
                          read_gray_map, read_image, trimap_from_mask)
 from dpt_mm.apis import matting_ops
 from dpt_mm.utils.io import atomic_imwrite
+from tool_scripts import load_tool
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 
@@ -122,11 +122,7 @@ def scene_files(tmp_path):
 
 def load_cli():
     """Import tools/infer.py as a module (it is a script, not a package)."""
-    spec = importlib.util.spec_from_file_location(
-        'dpt_infer_tool', osp.join(ROOT, 'tools', 'infer.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('tools/infer.py', 'dpt_infer_tool')
 
 
 # ---------------------------------------------------------------- trimaps

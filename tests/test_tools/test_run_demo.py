@@ -4,19 +4,16 @@ The README's quick-start printout is pasted from a fresh-clone run; these
 checks fail when ``tools/run_demo.py``'s default network changes without the
 README (or the reverse), or when a network's configs move.
 """
-import importlib.util
 import os.path as osp
 import re
+
+from tool_scripts import load_tool
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def _run_demo():
-    spec = importlib.util.spec_from_file_location(
-        'run_demo', osp.join(ROOT, 'tools', 'run_demo.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('tools/run_demo.py', 'run_demo')
 
 
 def test_readme_printout_is_the_default_network():

@@ -3,7 +3,6 @@
 ``tools/test.py`` with the authors' ``.pth``, ``--tile``, the ONNX export and
 the page's model list, each with the tiny ViTMatte config and weights
 written by the test (transformers' model, seeded)."""
-import importlib.util
 import os.path as osp
 
 import cv2
@@ -12,6 +11,7 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
+from tool_scripts import load_tool
 from vitmatte_helpers import TINY_CONFIG, hf_vitmatte_tiny, official_layout
 
 init_default_scope('mmagic')
@@ -20,12 +20,7 @@ CONFIG = osp.join(ROOT, TINY_CONFIG)
 
 
 def _tool(name: str):
-    spec = importlib.util.spec_from_file_location(
-        f'_vitmatte_{osp.basename(name)}', osp.join(ROOT, 'tools',
-                                                    f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool(f'tools/{name}.py', f'_vitmatte_{osp.basename(name)}')
 
 
 def _scene(h: int, w: int):

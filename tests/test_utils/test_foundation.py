@@ -7,6 +7,7 @@ import sys
 
 import pytest
 import torch
+from tool_scripts import load_tool
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 TOY = osp.join(ROOT, 'tests', 'data', 'toy')
@@ -198,13 +199,7 @@ def umask():
 
 
 def _load_comp1k():
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        'comp1k_converter',
-        osp.join(ROOT, 'tools', 'dataset_converters', 'comp1k.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('tools/dataset_converters/comp1k.py', 'comp1k_converter')
 
 
 @pytest.mark.parametrize('mask', [0o022, 0o077, 0o002, 0o277])

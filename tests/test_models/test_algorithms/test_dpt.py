@@ -10,6 +10,7 @@ from mmengine.registry import init_default_scope
 from dpt_mm.models.heads import MattingHead
 from dpt_mm.registry import MODELS
 from pretext_helpers import pretext_batch
+from tool_scripts import load_tool
 
 init_default_scope('mmagic')
 
@@ -291,13 +292,7 @@ def test_dpt_trains_state_dict_round_trip():
 
 
 def _run_cli(script, argv, capsys):
-    import importlib.util
-    import os.path as osp
-    root = osp.abspath(osp.join(osp.dirname(__file__), '..', '..', '..'))
-    path = osp.join(root, 'tools', 'model_converters', script)
-    spec = importlib.util.spec_from_file_location(script[:-3], path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = load_tool(f'tools/model_converters/{script}', script[:-3])
     assert mod.main(argv) == 0
     return capsys.readouterr().out
 

@@ -12,6 +12,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 from pretext_helpers import pretext_batch
+from tool_scripts import load_tool
 
 import dpt_mm  # noqa: F401
 from dpt_mm.models.converters import convert_dpt
@@ -313,13 +314,8 @@ def test_pretraining_config_has_a_zero_shot_test_split():
 def test_infer_and_test_tools_take_a_dpt_config(tmp_path):
     """tools/infer.py mattes a photo with a DPT pre-training config and
     checkpoint (zero-shot); the known regions are those of the trimap."""
-    import importlib.util
-
     import cv2
-    spec = importlib.util.spec_from_file_location(
-        'dpt_infer_tool_zs', osp.join(ROOT, 'tools', 'infer.py'))
-    infer = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(infer)
+    infer = load_tool('tools/infer.py', 'dpt_infer_tool_zs')
     model = _build(PAIRS[0][0], seed=0)
     ckpt = str(tmp_path / 'dpt.pth')
     torch.save(dict(state_dict=model.state_dict(), meta=dict()), ckpt)

@@ -9,7 +9,6 @@ The DPT release has webtoon/matteformer's key layout (``encoder.*`` +
 the official tiny fixture (tests/data/make_matteformer_official_fixture.py)
 and a seeded random full-size Swin-T state dict that way.
 """
-import importlib.util
 import json
 from functools import partial
 from pathlib import Path
@@ -32,6 +31,7 @@ from dpt_mm.models.backbones.past_swin import \
     prior_relative_position_index
 from dpt_mm.registry import MODELS
 from dpt_mm.utils.io import read_checkpoint
+from tool_scripts import load_tool
 
 init_default_scope('mmagic')
 REPO = Path(__file__).resolve().parents[3]
@@ -205,11 +205,7 @@ def test_convert_released_refuses_what_it_cannot_convert():
 
 
 def _load_infer_cli():
-    spec = importlib.util.spec_from_file_location(
-        'dpt_infer_tool_released', REPO / 'tools' / 'infer.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('tools/infer.py', 'dpt_infer_tool_released')
 
 
 def test_infer_accepts_the_release_directly(official_tiny, tmp_path,
@@ -268,11 +264,8 @@ def test_infer_accepts_the_release_directly(official_tiny, tmp_path,
 def test_converter_cli_reads_the_release_file(official_tiny, tmp_path,
                                               capsys):
     """The converter command of docs/model_zoo.md on the trainer file."""
-    spec = importlib.util.spec_from_file_location(
-        'matteformer_official_cli',
-        REPO / 'tools' / 'model_converters' / 'official2dptmm.py')
-    cli = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(cli)
+    cli = load_tool('tools/model_converters/official2dptmm.py',
+                    'matteformer_official_cli')
     src = tmp_path / 'best_model_mse.pth'
     torch.save(as_dpt_release(official_tiny['state_dict']), src)
     dst = tmp_path / 'dpt_matteformer.pth'
@@ -680,11 +673,8 @@ def test_detect_and_convert_official_mgmatting():
 
 
 def test_official2dptmm_cli(tmp_path, capsys):
-    spec = importlib.util.spec_from_file_location(
-        'official2dptmm_cli',
-        REPO / 'tools' / 'model_converters' / 'official2dptmm.py')
-    cli = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(cli)
+    cli = load_tool('tools/model_converters/official2dptmm.py',
+                    'official2dptmm_cli')
     src = tmp_path / 'gca-dist.pth'
     torch.save(as_trainer_file(official_gca()), src)
     dst = tmp_path / 'gca_official.pth'

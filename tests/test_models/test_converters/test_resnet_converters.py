@@ -17,6 +17,7 @@ from dpt_mm.models.converters import convert_dpt, convert_supervised
 from dpt_mm.models.converters.resnet import expand_in_channels
 from dpt_mm.registry import MODELS
 from pretext_helpers import pretext_batch
+from tool_scripts import load_tool
 
 init_default_scope('mmagic')
 
@@ -419,12 +420,7 @@ def test_dpt_r50_to_gca_r50_encoder(dpt_r50):
 
 # ------------------------------------------------ converter CLIs: user errors
 def _converter_cli(script):
-    import importlib.util
-    path = osp.join(ROOT, 'tools', 'model_converters', script)
-    spec = importlib.util.spec_from_file_location(script[:-3] + '_cli', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool(f'tools/model_converters/{script}', script[:-3] + '_cli')
 
 
 def _error_line(capsys):

@@ -2,7 +2,6 @@
 (official and mmpretrain layouts), DenseCL ResNet-50 (published, official
 training and mmpretrain layouts) and the 3-channel (no-trimap) DPT network,
 all on seeded random state dicts with the published key layouts."""
-import importlib.util
 import os.path as osp
 
 import pytest
@@ -15,6 +14,7 @@ from dpt_mm.models.converters import (convert_dpt, convert_pretrained,
                                       widen_to_trimap_input)
 from dpt_mm.models.converters.matteformer import unfold_to_slice_order
 from dpt_mm.registry import MODELS
+from tool_scripts import load_tool
 
 init_default_scope('mmagic')
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..', '..'))
@@ -192,11 +192,7 @@ def test_source_model_mismatch_and_unknown_keys(swin, resnet50):
 
 
 def _cli(name):
-    path = osp.join(ROOT, 'tools', 'model_converters', name)
-    spec = importlib.util.spec_from_file_location(name[:-3], path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool(f'tools/model_converters/{name}', name[:-3])
 
 
 def test_cli_source_option(swin, tmp_path, capsys):

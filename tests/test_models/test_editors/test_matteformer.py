@@ -26,6 +26,7 @@ from dpt_mm.models.backbones import MatteFormerEncoder, PASTBlock
 from dpt_mm.models.backbones.past_swin import (
     prior_relative_position_index, window_relative_position_index)
 from dpt_mm.registry import MODELS
+from tool_scripts import load_tool
 
 init_default_scope('mmagic')  # data preprocessors resolve in mmagic's scope
 REPO = Path(__file__).resolve().parents[3]
@@ -218,12 +219,8 @@ def test_official_forward_equivalence(official_tiny):
 
 
 def test_official_cli(official_tiny, tmp_path, capsys):
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        'matteformer_official',
-        REPO / 'tools' / 'model_converters' / 'official2dptmm.py')
-    cli = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(cli)
+    cli = load_tool('tools/model_converters/official2dptmm.py',
+                    'matteformer_official')
     src = tmp_path / 'best_model.pth'
     torch.save({'state_dict': {'module.' + k: v for k, v in
                                official_tiny['state_dict'].items()}}, src)
