@@ -9,7 +9,6 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from tool_scripts import load_tool
 from vitmatte_helpers import TINY_CONFIG, hf_vitmatte_tiny, official_layout
