@@ -95,3 +95,32 @@ def test_driver_runs_a_random_init_only_control(tmp_path):
             if ln.startswith(('| scarce', '| all'))]
     assert [r.split('|')[2].strip() for r in rows] == ['random'] * len(rows)
     assert len(rows) == 2 * 2  # two label budgets, two splits
+
+
+def test_paired_gain_pairs_by_seed_across_work_dirs(tmp_path, capsys):
+    """paired_gain.py: SAD gain ref - row over the seeds both sides have,
+    mean and sample std; a side without results is a clear exit."""
+    from tool_scripts import load_tool
+    tool = load_tool('tools/experiments/paired_gain.py')
+
+    def write(work, init, budget, seed, sad):
+        (work / 'results').mkdir(parents=True, exist_ok=True)
+        r = dict(kind='finetune', label='all', init=init, budget=budget,
+                 seed=seed, in_dist=dict(SAD=sad), heldout=dict(SAD=2 * sad))
+        (work / 'results' / f'{init}_{budget}_{seed}.json').write_text(
+            json.dumps(r))
+
+    a, b = tmp_path / 'a', tmp_path / 'b'
+    for seed, (x, y) in enumerate([(5.0, 4.0), (6.0, 4.0), (7.0, 7.0)]):
+        write(a, 'random', 0, seed, x)
+        write(b, 'encoder+decoder', 500, seed, y)
+    write(a, 'random', 0, 9, 1.0)  # no partner: left out
+    tool.main(['--ref', f'{a}:random:0', '--row',
+               f'{b}:encoder+decoder:500'])
+    lines = capsys.readouterr().out.splitlines()
+    # gains 1, 2, 0: mean 1, sample std 1; held-out doubles both
+    assert lines[3] == ('| all | in_dist | 3 | 6.000 ± 1.000 | 5.000 ± 1.732 '
+                        '| 1.000 ± 1.000 |')
+    assert lines[4].endswith('| 2.000 ± 2.000 |'), lines[4]
+    with pytest.raises(SystemExit, match='no fine-tuning results'):
+        tool.main(['--ref', f'{a}:encoder:500', '--row', f'{b}:random:0'])
