@@ -20,10 +20,11 @@
 Each step's training progress is echoed on the terminal and the full logs
 are kept in ``<work-dir>/logs``.
 
-Why the tiny ViTMatte: at this scale DPT encoder + decoder initialisation
-helps it beyond the seed spread (docs/experiments/dpt_transfer_vit.md), while
-the tiny MatteFormer shows no gain beyond the spread
-(docs/experiments/dpt_transfer.md). ``--network matteformer`` runs the same
+Why the tiny ViTMatte: with this demo's short fine-tuning, DPT encoder +
+decoder initialisation helps it beyond the seed spread, while the tiny
+MatteFormer shows no gain beyond the spread (docs/experiments/
+dpt_transfer_vit.md, dpt_transfer.md); the former's controls show the gain
+is a head start that longer fine-tuning also gives. ``--network matteformer`` runs the same
 steps on the tiny MatteFormer (PAST Swin + MattingHead).
 
 Every step runs the project's own command-line tools, so this script is also
