@@ -24,8 +24,9 @@ Why the tiny ViTMatte: with this demo's short fine-tuning, DPT encoder +
 decoder initialisation helps it beyond the seed spread, while the tiny
 MatteFormer shows no gain beyond the spread (docs/experiments/
 dpt_transfer_vit.md, dpt_transfer.md); the former's controls show the gain
-is a head start that longer fine-tuning also gives. ``--network matteformer`` runs the same
-steps on the tiny MatteFormer (PAST Swin + MattingHead).
+is a head start that longer fine-tuning also gives. ``--network
+matteformer`` runs the same steps on the tiny MatteFormer (PAST Swin +
+MattingHead).
 
 Every step runs the project's own command-line tools, so this script is also
 a worked example of them. Steps whose outputs exist are skipped unless
@@ -82,27 +83,31 @@ def run(cmd: list, log: str, name: str) -> None:
         sys.exit(f'step failed (exit {proc.returncode}); log: {log}\n{tail}')
 
 
-def check_work_dir(work: str, pretrain_cfg: str) -> None:
+def check_work_dir(work: str, configs: tuple) -> None:
     """Refuse a work dir that holds another network's demo.
 
-    Steps whose outputs exist are skipped, so a folder left by the other
+    Steps whose outputs exist are skipped, so runs left by the other
     network (``make demo`` ran the tiny MatteFormer in ``work_dirs/demo``
-    before it ran the tiny ViTMatte) would feed that network's checkpoint to
-    this one's steps. ``tools/train.py`` dumps the config it ran into the
-    pre-training folder; nothing is deleted here.
+    before it ran the tiny ViTMatte) would feed that network's checkpoints
+    to this one's steps. ``tools/train.py`` dumps the config it ran into
+    each training folder (``pretrain``, ``finetune_*``); a folder holding a
+    config that is not one of this network's is refused. Nothing is deleted.
 
     Args:
         work (str): The demo's work dir.
-        pretrain_cfg (str): This network's pre-training config.
+        configs (tuple): This network's pre-training and fine-tuning
+            configs.
     """
-    pre_dir = osp.join(work, 'pretrain')
-    dumped = sorted(f for f in os.listdir(pre_dir)
-                    if f.endswith('.py')) if osp.isdir(pre_dir) else []
-    expected = osp.basename(pretrain_cfg)
-    if dumped and expected not in dumped:
-        sys.exit(f'{work}: holds the demo of another network (its '
-                 f'pre-training ran {dumped[0]}, this one runs {expected}); '
-                 'move or delete that folder, or pass another --work-dir')
+    ours = {osp.basename(c) for c in configs}
+    runs = (glob.glob(osp.join(work, 'pretrain'))
+            + sorted(glob.glob(osp.join(work, 'finetune_*'))))
+    for run_dir in runs:
+        dumped = sorted(f for f in os.listdir(run_dir) if f.endswith('.py'))
+        other = [f for f in dumped if f not in ours]
+        if other:
+            sys.exit(f'{run_dir}: a run of another network ({other[0]}; this '
+                     f'one runs {" and ".join(sorted(ours))}); move or delete '
+                     f'{work}, or pass another --work-dir')
 
 
 def latest_checkpoint(work_dir: str) -> str:
@@ -190,7 +195,7 @@ def main() -> None:
         args.work_dir = ('work_dirs/demo' if args.network == DEFAULT_NETWORK
                          else f'work_dirs/demo_{args.network}')
     work = osp.join(ROOT, args.work_dir)
-    check_work_dir(work, pretrain_cfg)
+    check_work_dir(work, (pretrain_cfg, finetune_cfg))
     py = sys.executable
     t0 = time.time()
     timings = {}

@@ -205,16 +205,22 @@ def without_paths(message: str, known: Sequence[str] = ()) -> str:
     Args:
         message (str): The text of an error.
         known (Sequence[str]): Server paths the message may hold (a model's
-            config and checkpoint): their folders are cut exactly, spaces
-            included; other paths are found by shape, up to a space.
+            config and checkpoint): their folders and the folders above
+            them are cut exactly, spaces included, deepest first; other
+            paths are found by shape, up to a space.
 
     Returns:
         str: The message without folders.
     """
-    for path in sorted(filter(None, known), key=len, reverse=True):
-        folder = osp.dirname(path) if osp.isabs(path) else ''
-        if folder.strip(os.sep):
-            message = message.replace(folder + os.sep, '')
+    folders = set()
+    for path in filter(None, known):
+        if osp.isabs(path):  # its folder and every folder above it
+            folder = osp.dirname(osp.normpath(path))
+            while folder.strip(os.sep):
+                folders.add(folder)
+                folder = osp.dirname(folder)
+    for folder in sorted(folders, key=len, reverse=True):
+        message = message.replace(folder + os.sep, '')
     return re.sub(r'(?<![\w.])(?:/[^/\s:\'",()]+)+/(?=[^/\s])', '', message)
 
 

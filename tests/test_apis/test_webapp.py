@@ -241,10 +241,15 @@ def test_without_paths():
         'x: /srv/my models/run 1/bad.pth: not a checkpoint',
         ('/srv/my models/run 1/bad.pth', None, 'hf://org/m')
     ) == 'x: bad.pth: not a checkpoint'
+    # a sibling under a known folder (a config's ../_base_), a path spelt
+    # with '//'
+    assert without_paths(
+        "/srv/my models/_base_/m.py: no key 'x' (/srv/my models/run 1/c.py)",
+        ('/srv/my models//run 1/c.py', )
+    ) == "_base_/m.py: no key 'x' (c.py)"
 
 
-def test_model_load_error_in_a_folder_with_spaces(files, tmp_path,
-                                                 monkeypatch):
+def test_model_load_error_in_a_folder_with_spaces(tmp_path, monkeypatch):
     """A library error that quotes the checkpoint's full path reaches the
     page as the run folder and file name (the model's display name), no
     folder above, also when the folders' names contain spaces."""

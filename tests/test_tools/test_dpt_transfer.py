@@ -65,12 +65,25 @@ def test_driver_smoke_writes_table_and_plot(tmp_path, profile, stem):
     assert mtimes == {
         n: os.stat(work / 'results' / n).st_mtime_ns for n in results
     }
+    # a result of another fine-tuning length is not reused silently
+    name = next(n for n in results if n.startswith('ft_'))
+    r = json.loads((work / 'results' / name).read_text())
+    assert r['finetune_iters'] == 2
+    r['finetune_iters'] = 650
+    (work / 'results' / name).write_text(json.dumps(r))
+    proc = subprocess.run(
+        cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode != 0
+    assert f'{name}: fine-tuned 650 iterations, this protocol 2' in (
+        proc.stdout + proc.stderr)
 
 
 def test_driver_runs_a_random_init_only_control(tmp_path):
     """The longer-fine-tuning control (no pre-training budget): nothing is
     pre-trained, one random-init result per label budget and seed, and
-    the report has the random rows only."""
+    the report has the random rows only. In the default run, unlike the
+    ViT profile's smoke: no pre-training, two 2-iteration fine-tunings
+    (about 30 s on an idle machine)."""
     work, report = tmp_path / 'work', tmp_path / 'report'
     cmd = [
         sys.executable,
@@ -107,6 +120,8 @@ def test_paired_gain_pairs_by_seed_across_work_dirs(tmp_path, capsys):
         (work / 'results').mkdir(parents=True, exist_ok=True)
         r = dict(kind='finetune', label='all', init=init, budget=budget,
                  seed=seed, in_dist=dict(SAD=sad), heldout=dict(SAD=2 * sad))
+        if init != 'random':
+            r['finetune_iters'] = 650
         (work / 'results' / f'{init}_{budget}_{seed}.json').write_text(
             json.dumps(r))
 
@@ -119,8 +134,10 @@ def test_paired_gain_pairs_by_seed_across_work_dirs(tmp_path, capsys):
                f'{b}:encoder+decoder:500'])
     lines = capsys.readouterr().out.splitlines()
     # gains 1, 2, 0: mean 1, sample std 1; held-out doubles both
-    assert lines[3] == ('| all | in_dist | 3 | 6.000 ± 1.000 | 5.000 ± 1.732 '
+    assert lines[1:3] == ['ref fine-tuning iterations: not recorded',
+                          'row fine-tuning iterations: 650']
+    assert lines[5] == ('| all | in_dist | 3 | 6.000 ± 1.000 | 5.000 ± 1.732 '
                         '| 1.000 ± 1.000 |')
-    assert lines[4].endswith('| 2.000 ± 2.000 |'), lines[4]
+    assert lines[6].endswith('| 2.000 ± 2.000 |'), lines[6]
     with pytest.raises(SystemExit, match='no fine-tuning results'):
         tool.main(['--ref', f'{a}:encoder:500', '--row', f'{b}:random:0'])

@@ -335,8 +335,8 @@ def run_finetune(p, job: dict, work: str, ckpts: Dict[int, str]) -> dict:
     runner.train()
     losses = runner.message_hub.get_scalar('train/loss').data[0]
     result = dict(
-        job, train_s=time.time() - t0, loss_first=float(losses[0]),
-        loss_last=float(losses[-1]))
+        job, finetune_iters=p.finetune_iters, train_s=time.time() - t0,
+        loss_first=float(losses[0]), loss_last=float(losses[-1]))
     for split, sub in p.test_splits.items():
         result[split] = evaluate(runner.model, cfg,
                                  osp.join(ROOT, p.data_root, sub))
@@ -409,6 +409,12 @@ def run_jobs(p, work: str, ckpts: Dict[int, str], jobs: List[dict],
     for i, job in enumerate(mine):
         out = osp.join(work, 'results', job['name'] + '.json')
         if osp.isfile(out):
+            with open(out) as f:
+                done = json.load(f).get('finetune_iters', p.finetune_iters)
+            if job['kind'] == 'finetune' and done != p.finetune_iters:
+                raise RuntimeError(
+                    f'{out}: fine-tuned {done} iterations, this protocol '
+                    f'{p.finetune_iters}; use another --work-dir')
             continue
         t0 = time.time()
         if job['kind'] == 'finetune':

@@ -50,11 +50,18 @@ def main(argv=None) -> None:
     m = args.metric
     print(f'ref = {args.ref}; row = {args.row}; {m} / 1000, mean ± std '
           'over seeds; gain = ref - row paired by seed')
+    for name, results in (('ref', ref), ('row', row)):
+        iters = sorted({str(r.get('finetune_iters', 'not recorded'))
+                        for r in results.values()})
+        print(f'{name} fine-tuning iterations: {", ".join(iters)}')
     print(f'| labels | split | seeds | ref {m} | row {m} | gain |')
     print('|---|---|---|---|---|---|')
     for label in sorted({k[0] for k in ref} & {k[0] for k in row}):
         seeds = sorted(s for (lb, s) in ref if lb == label
                        and (lb, s) in row)
+        if not seeds:
+            print(f'| {label} | - | 0 | no seed on both sides | | |')
+            continue
         for split in ('in_dist', 'heldout'):
             a = [ref[(label, s)][split][m] for s in seeds]
             b = [row[(label, s)][split][m] for s in seeds]
