@@ -101,24 +101,13 @@ def reference(files):
 @pytest.fixture(scope='module')
 def server(files):
     """Base URL of the app served by uvicorn in a thread."""
-    import uvicorn
     choices = build_choices([(CONFIG, files['ckpt']),
                              (CONFIG, files['bad_ckpt'])])
     # a fixed memory per pixel (the `limited` server measures its own)
-    app = create_app(MattingService(choices, 'cpu', bytes_per_pixel=1000))
-    port = free_port()
-    srv = uvicorn.Server(
-        uvicorn.Config(app, host='127.0.0.1', port=port, log_level='error'))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not srv.started:
-        assert thread.is_alive() and time.time() < deadline, \
-            'uvicorn did not start'
-        time.sleep(0.05)
-    yield f'http://127.0.0.1:{port}'
-    srv.should_exit = True
-    thread.join(10)
+    url, stop = start_server(
+        create_app(MattingService(choices, 'cpu', bytes_per_pixel=1000)))
+    yield url
+    stop()
 
 
 def decode(b64: str) -> np.ndarray:
